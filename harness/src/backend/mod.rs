@@ -1,0 +1,178 @@
+//! Backends: each runs a model's executions under one scheduler and returns the first failure.
+//!
+//! Every backend starts each execution with a fresh [`Execution`](crate::rt::Execution), runs
+//! the model's body as thread 0 (`main`) and reads the outcome and trace the facade recorded.
+
+mod loom_backend;
+mod shuttle_backend;
+mod threads;
+
+use crate::outcome::Outcome;
+use crate::rt::{self, Backend, Execution};
+use crate::trace::Trace;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub(crate) use shuttle_backend::Scheduling;
+
+/// The model body every execution runs.
+pub(crate) type Body = Arc<dyn Fn() + Send + Sync + 'static>;
+/// Called with the number of executions started so far.
+pub(crate) type Progress = Arc<dyn Fn(u64) + Send + Sync + 'static>;
+
+/// What one backend run needs besides the body.
+#[derive(Clone)]
+pub(crate) struct RunConfig {
+    pub executions: u64,
+    pub time_limit: Duration,
+    pub max_steps: usize,
+    pub progress: Progress,
+}
+
+/// What a backend run found.
+pub(crate) struct RunResult {
+    pub executions: u64,
+    /// The backend explored every execution there is (loom, DFS), not just a budget's worth.
+    pub complete: bool,
+    /// The first failing execution: its 1-based index, outcome and trace.
+    pub failure: Option<(u64, Outcome, Trace)>,
+    /// A hash of every execution's events in order: equal runs have equal fingerprints.
+    pub fingerprint: u64,
+    /// The trace of the last execution.
+    pub last_trace: Option<Trace>,
+}
+
+pub(crate) fn run_loom(body: Body, bound: Option<usize>, cfg: &RunConfig) -> RunResult {
+    loom_backend::run(body, bound, cfg)
+}
+
+pub(crate) fn run_shuttle(
+    body: Body,
+    scheduling: Scheduling,
+    seed: u64,
+    cfg: &RunConfig,
+) -> RunResult {
+    shuttle_backend::run(body, scheduling, seed, cfg)
+}
+
+pub(crate) fn run_threads(body: Body, cfg: &RunConfig) -> RunResult {
+    threads::run(body, cfg)
+}
+
+/// Counts executions and keeps the latest one, for a backend whose runner owns the loop.
+#[derive(Clone)]
+struct Tracker {
+    started: Arc<AtomicU64>,
+    fingerprint: Arc<AtomicU64>,
+    latest: Arc<Mutex<Option<Arc<Execution>>>>,
+    progress: Progress,
+}
+
+impl Tracker {
+    fn new(progress: Progress) -> Self {
+        Tracker {
+            started: Arc::default(),
+            fingerprint: Arc::default(),
+            latest: Arc::default(),
+            progress,
+        }
+    }
+
+    /// Start one execution on this OS thread and run the body as its main thread.
+    fn execute(&self, backend: Backend, max_steps: usize, replaying: bool, body: &Body) {
+        let exec = Execution::new(backend, max_steps, replaying);
+        let n = self.started.fetch_add(1, Ordering::Relaxed) + 1;
+        (self.progress)(n);
+        *self.latest.lock().unwrap_or_else(|p| p.into_inner()) = Some(exec.clone());
+        rt::set_current(Some(exec.clone()));
+        rt::set_me(backend, 0);
+        rt::run_thread(&exec, 0, || body());
+        self.add_to_fingerprint(&exec);
+    }
+
+    fn add_to_fingerprint(&self, exec: &Execution) {
+        let h = exec.fingerprint();
+        let _ = self
+            .fingerprint
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |f| {
+                Some(f.wrapping_mul(0x100_0000_01b3).wrapping_add(h))
+            });
+    }
+
+    /// The run's result once the backend returned without a failure.
+    fn passed(&self, complete: bool) -> RunResult {
+        rt::set_current(None);
+        let last = self.latest.lock().unwrap_or_else(|p| p.into_inner()).take();
+        RunResult {
+            executions: self.executions(),
+            complete,
+            failure: None,
+            fingerprint: self.fingerprint.load(Ordering::Relaxed),
+            last_trace: last.map(|e| e.finish().1),
+        }
+    }
+
+    /// The run's result once the backend ended an execution with `panic`.
+    fn failed(&self, panic: Box<dyn std::any::Any + Send>) -> RunResult {
+        let failure = self.failure(panic);
+        if let Some(exec) = self
+            .latest
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            self.add_to_fingerprint(exec);
+        }
+        RunResult {
+            executions: failure.0,
+            complete: false,
+            fingerprint: self.fingerprint.load(Ordering::Relaxed),
+            last_trace: Some(failure.2.clone()),
+            failure: Some(failure),
+        }
+    }
+
+    fn executions(&self) -> u64 {
+        self.started.load(Ordering::Relaxed)
+    }
+
+    /// The outcome of the latest execution, after its backend ended it with `panic`.
+    fn failure(&self, panic: Box<dyn std::any::Any + Send>) -> (u64, Outcome, Trace) {
+        rt::set_current(None);
+        let exec = self
+            .latest
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let exec = exec.expect("a backend failed before its first execution started");
+        if !exec.has_failed() {
+            exec.fail(classify_backend_panic(&exec, &*panic));
+        }
+        let (outcome, trace) = exec.finish();
+        (self.executions(), outcome, trace)
+    }
+}
+
+/// A failure the backend found before the facade did: its deadlock detector, its step bound.
+fn classify_backend_panic(exec: &Execution, payload: &(dyn std::any::Any + Send)) -> Outcome {
+    let message = rt::payload_message(payload);
+    if message.contains("deadlock") {
+        Outcome::Deadlock {
+            blocked: exec.blocked_now(),
+        }
+    } else if message.contains("max_steps") || message.contains("maximum number of branches") {
+        Outcome::StepBound {
+            steps: exec.steps(),
+        }
+    } else {
+        Outcome::Panic {
+            thread: "backend".to_string(),
+            message,
+        }
+    }
+}
+
+fn time_left(start: Instant, limit: Duration) -> bool {
+    start.elapsed() < limit
+}

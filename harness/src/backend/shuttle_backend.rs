@@ -1,0 +1,113 @@
+//! shuttle: randomized (random walk, PCT), systematic (DFS) and replayed schedules.
+
+use super::{Body, RunConfig, RunResult, Tracker};
+use crate::rt::{self, Backend};
+use shuttle::scheduler::{
+    DfsScheduler, PctScheduler, RandomScheduler, Schedule, Scheduler, Task, TaskId,
+};
+use std::panic;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Which shuttle scheduler picks the next thread.
+#[derive(Clone, Debug)]
+pub(crate) enum Scheduling {
+    /// A uniformly random runnable thread at every step.
+    Random,
+    /// Probabilistic concurrency testing with `depth` (d−1 priority change points): finds any
+    /// bug of depth d with probability at least 1/(n·k^(d−1)) per execution (Burckhardt et
+    /// al., ASPLOS 2010).
+    Pct { depth: usize },
+    /// Depth-first enumeration of every schedule, up to the budget.
+    Dfs,
+    /// Follow a recorded schedule: at every step the thread of the next recorded event runs.
+    Replay {
+        schedule: Vec<usize>,
+        diverged: Arc<Mutex<Option<usize>>>,
+    },
+}
+
+pub(super) fn run(body: Body, scheduling: Scheduling, seed: u64, cfg: &RunConfig) -> RunResult {
+    rt::install_panic_hook();
+    let n = cfg.executions as usize;
+    let exhaustive = matches!(scheduling, Scheduling::Dfs);
+    let replaying = matches!(scheduling, Scheduling::Replay { .. });
+    let scheduler: Box<dyn Scheduler + Send> = match scheduling {
+        Scheduling::Random => Box::new(RandomScheduler::new_from_seed(seed, n)),
+        Scheduling::Pct { depth } => Box::new(PctScheduler::new_from_seed(seed, depth, n)),
+        Scheduling::Dfs => Box::new(DfsScheduler::new(Some(n), false)),
+        Scheduling::Replay { schedule, diverged } => Box::new(FollowSchedule {
+            schedule,
+            diverged,
+            started: false,
+        }),
+    };
+    let mut config = shuttle::Config::new();
+    config.failure_persistence = shuttle::FailurePersistence::None;
+    // The facade's step bound applies to every backend alike.
+    config.max_steps = shuttle::MaxSteps::None;
+    config.max_time = Some(cfg.time_limit);
+    config.silence_warnings = true;
+
+    let tracker = Tracker::new(cfg.progress.clone());
+    let start = Instant::now();
+    let t = tracker.clone();
+    let max_steps = cfg.max_steps;
+    let result = panic::catch_unwind(panic::AssertUnwindSafe(|| {
+        shuttle::Runner::new(scheduler, config)
+            .run(move || t.execute(Backend::Shuttle, max_steps, replaying, &body))
+    }));
+    match result {
+        Ok(executions) => tracker.passed(
+            exhaustive
+                && (executions as u64) < cfg.executions
+                && super::time_left(start, cfg.time_limit),
+        ),
+        Err(payload) => tracker.failed(payload),
+    }
+}
+
+/// Replays a schedule of racecheck steps. shuttle numbers tasks in spawn order from 0 (main),
+/// as the facade numbers threads, so a recorded thread index is the task to run. When the
+/// recorded thread cannot run, the replay has diverged: the first such step is kept and the
+/// lowest runnable task goes on, so the execution still ends and can be compared.
+struct FollowSchedule {
+    schedule: Vec<usize>,
+    diverged: Arc<Mutex<Option<usize>>>,
+    started: bool,
+}
+
+impl Scheduler for FollowSchedule {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        if std::mem::replace(&mut self.started, true) {
+            None
+        } else {
+            Some(Schedule::new(0))
+        }
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        _current: Option<TaskId>,
+        _is_yielding: bool,
+    ) -> Option<TaskId> {
+        let step = rt::current().map(|e| e.steps()).unwrap_or(0);
+        let wanted = self.schedule.get(step).copied();
+        let pick = wanted.and_then(|t| runnable.iter().find(|task| usize::from(task.id()) == t));
+        match pick {
+            Some(task) => Some(task.id()),
+            None => {
+                let mut d = self.diverged.lock().unwrap_or_else(|p| p.into_inner());
+                if d.is_none() && wanted.is_some() {
+                    *d = Some(step);
+                }
+                runnable.first().map(|t| t.id())
+            }
+        }
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        0
+    }
+}

@@ -1,0 +1,334 @@
+//! Race files: a failing execution written down, to be replayed forever.
+//!
+//! A race file is TOML a person can read: which scenario and variant, which backend and seed
+//! found it, the schedule (the thread of every step), the steps as lines, and the outcome.
+//! Replay runs the variant once under shuttle, following the schedule, and must give the same
+//! outcome and the same lines; if it does not, it says at which step the two part.
+
+use crate::check::{replay_body, CheckResult, Failure, Replayed, DEFAULT_MAX_STEPS};
+use crate::outcome::Outcome;
+use crate::scenario::{Catalogue, Scenario, Variant};
+use serde::{Deserialize, Serialize};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The `format` key every race file starts with.
+pub const FORMAT: &str = "racecheck-race";
+/// The version of the race-file format this build reads and writes.
+pub const VERSION: u32 = 1;
+
+/// One recorded failing execution.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RaceFile {
+    pub format: String,
+    pub version: u32,
+    pub scenario: String,
+    pub variant: String,
+    /// The backend that found it, as set: `pct(d=3)`, `loom`, `threads`.
+    pub backend: String,
+    pub seed: u64,
+    /// Which execution of that run failed (1-based).
+    pub execution: u64,
+    /// Thread names by index; 0 is `main`.
+    pub threads: Vec<String>,
+    /// The thread index of every step, run-length encoded: `"0*15 1*3 0"` is fifteen steps of
+    /// thread 0, three of thread 1, one of thread 0.
+    pub schedule: String,
+    /// Every step as `thread: what`.
+    pub events: Vec<String>,
+    pub outcome: Outcome,
+}
+
+/// Why a race file cannot be used. Each is one line.
+#[derive(Debug, thiserror::Error)]
+pub enum RaceError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a valid race file: {reason}")]
+    Malformed { path: PathBuf, reason: String },
+    #[error(
+        "{path} is a race file of format version {found}; this racecheck reads version {VERSION}"
+    )]
+    WrongVersion { path: PathBuf, found: u32 },
+    #[error(
+        "{path} names scenario `{scenario}`, which this build does not have (see `racecheck list`)"
+    )]
+    UnknownScenario { path: PathBuf, scenario: String },
+    #[error("{path} names variant `{variant}` of `{scenario}`, which does not exist (see `racecheck list`)")]
+    UnknownVariant {
+        path: PathBuf,
+        scenario: String,
+        variant: String,
+    },
+}
+
+impl RaceFile {
+    /// The race file of a check's failure.
+    pub fn from_failure(
+        scenario: &str,
+        variant: &str,
+        result: &CheckResult,
+        failure: &Failure,
+    ) -> Self {
+        RaceFile {
+            format: FORMAT.to_string(),
+            version: VERSION,
+            scenario: scenario.to_string(),
+            variant: variant.to_string(),
+            backend: result.backend_label(),
+            seed: result.seed,
+            execution: failure.execution,
+            threads: failure.trace.thread_names().to_vec(),
+            schedule: encode_schedule(&failure.trace.schedule()),
+            events: failure.trace.lines(),
+            outcome: failure.outcome.clone(),
+        }
+    }
+
+    /// Read and validate a race file.
+    pub fn load(path: &Path) -> Result<Self, RaceError> {
+        let text = fs::read_to_string(path).map_err(|source| RaceError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parse and validate race-file text; `path` is only for messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, RaceError> {
+        let malformed = |reason: String| RaceError::Malformed {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let value: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| malformed(one_line(e.message())))?;
+        match value.get("format").and_then(|f| f.as_str()) {
+            Some(FORMAT) => {}
+            _ => {
+                return Err(malformed(format!(
+                    "it does not start with format = \"{FORMAT}\""
+                )))
+            }
+        }
+        match value.get("version").and_then(|v| v.as_integer()) {
+            Some(v) if v == VERSION as i64 => {}
+            Some(v) => {
+                return Err(RaceError::WrongVersion {
+                    path: path.to_path_buf(),
+                    found: v.max(0) as u32,
+                })
+            }
+            None => return Err(malformed("it has no version".to_string())),
+        }
+        let race: RaceFile = value
+            .try_into()
+            .map_err(|e: toml::de::Error| malformed(one_line(e.message())))?;
+        let schedule = decode_schedule(&race.schedule).map_err(malformed)?;
+        if schedule.len() != race.events.len() {
+            return Err(malformed(format!(
+                "its schedule has {} steps but it lists {} events (truncated?)",
+                schedule.len(),
+                race.events.len()
+            )));
+        }
+        if let Some(t) = schedule.iter().find(|&&t| t >= race.threads.len()) {
+            return Err(malformed(format!(
+                "its schedule names thread {t}, but it lists {} threads",
+                race.threads.len()
+            )));
+        }
+        Ok(race)
+    }
+
+    /// The TOML text of this race file, with a header saying how to replay it.
+    pub fn to_text(&self) -> String {
+        let body = toml::to_string_pretty(self).expect("a race file always serializes");
+        format!(
+            "# racecheck race file: {} / {} found by {} (seed {}).\n# Replay: racecheck replay <this file>\n{body}",
+            self.scenario, self.variant, self.backend, self.seed
+        )
+    }
+
+    /// Write to a new file in `dir` named after the race; never overwrites: an existing name
+    /// gets a numbered sibling. Returns the path written.
+    pub fn save_new(&self, dir: &Path) -> Result<PathBuf, RaceError> {
+        let write_err = |path: &Path, source| RaceError::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
+        let stem = format!(
+            "{}.{}.{}",
+            self.scenario,
+            self.variant,
+            self.backend.replace(['(', ')', '='], "")
+        );
+        for n in 1.. {
+            let name = if n == 1 {
+                format!("{stem}.race")
+            } else {
+                format!("{stem}.{n}.race")
+            };
+            let path = dir.join(name);
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    f.write_all(self.to_text().as_bytes())
+                        .map_err(|e| write_err(&path, e))?;
+                    return Ok(path);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(write_err(&path, e)),
+            }
+        }
+        unreachable!("some file name is free")
+    }
+
+    /// The scenario and variant this file names, from `catalogue`.
+    pub fn resolve<'c>(
+        &self,
+        catalogue: &'c Catalogue,
+        path: &Path,
+    ) -> Result<(&'c Scenario, &'c Variant), RaceError> {
+        let scenario =
+            catalogue
+                .find(&self.scenario)
+                .ok_or_else(|| RaceError::UnknownScenario {
+                    path: path.to_path_buf(),
+                    scenario: self.scenario.clone(),
+                })?;
+        let variant =
+            scenario
+                .find_variant(&self.variant)
+                .ok_or_else(|| RaceError::UnknownVariant {
+                    path: path.to_path_buf(),
+                    scenario: self.scenario.clone(),
+                    variant: self.variant.clone(),
+                })?;
+        Ok((scenario, variant))
+    }
+
+    /// Replay this race against `variant` and compare.
+    pub fn replay(&self, variant: &Variant) -> ReplayReport {
+        let schedule = decode_schedule(&self.schedule).expect("validated when loaded");
+        let replayed = replay_body(variant.body.clone(), schedule, DEFAULT_MAX_STEPS);
+        ReplayReport::compare(self, replayed)
+    }
+}
+
+/// How a replay compares with its recording.
+#[derive(Clone, Debug)]
+pub struct ReplayReport {
+    pub replayed: Replayed,
+    /// The first step whose line differs, with the recorded and the replayed line.
+    pub first_difference: Option<(usize, Option<String>, Option<String>)>,
+    pub same_outcome: bool,
+}
+
+impl ReplayReport {
+    fn compare(race: &RaceFile, replayed: Replayed) -> Self {
+        let lines = replayed.trace.lines();
+        let n = race.events.len().max(lines.len());
+        let first_difference = (0..n)
+            .find(|&i| race.events.get(i) != lines.get(i))
+            .map(|i| (i, race.events.get(i).cloned(), lines.get(i).cloned()));
+        let same_outcome = replayed.outcome == race.outcome;
+        ReplayReport {
+            replayed,
+            first_difference,
+            same_outcome,
+        }
+    }
+
+    /// Same outcome and same events, step for step.
+    pub fn reproduced(&self) -> bool {
+        self.same_outcome && self.first_difference.is_none()
+    }
+
+    /// A one-paragraph account for a person: what matched, or where it parted.
+    pub fn describe(&self, race: &RaceFile) -> String {
+        if self.reproduced() {
+            return format!(
+                "reproduced: {} in {} steps, every step as recorded",
+                race.outcome,
+                race.events.len()
+            );
+        }
+        let mut out = String::new();
+        if let Some((step, recorded, replayed)) = &self.first_difference {
+            out.push_str(&format!(
+                "diverged at step {step}: recorded `{}`, replay gave `{}` (has the model changed?)",
+                recorded.as_deref().unwrap_or("<end of recording>"),
+                replayed.as_deref().unwrap_or("<end of execution>"),
+            ));
+        }
+        if !self.same_outcome {
+            if !out.is_empty() {
+                out.push_str("; ");
+            }
+            out.push_str(&format!(
+                "recorded outcome `{}`, replay gave `{}`",
+                race.outcome, self.replayed.outcome
+            ));
+        }
+        out
+    }
+}
+
+/// `[0, 0, 1, 0]` → `"0*2 1 0"`.
+pub fn encode_schedule(schedule: &[usize]) -> String {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for &t in schedule {
+        match runs.last_mut() {
+            Some((thread, n)) if *thread == t => *n += 1,
+            _ => runs.push((t, 1)),
+        }
+    }
+    runs.iter()
+        .map(|&(t, n)| {
+            if n == 1 {
+                t.to_string()
+            } else {
+                format!("{t}*{n}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The inverse of [`encode_schedule`]; an error names the bad run.
+pub fn decode_schedule(text: &str) -> Result<Vec<usize>, String> {
+    let mut out = Vec::new();
+    for run in text.split_whitespace() {
+        let bad =
+            || format!("its schedule has a bad run `{run}` (expected THREAD or THREAD*COUNT)");
+        let (t, n) = match run.split_once('*') {
+            Some((t, n)) => (t, n.parse::<usize>().map_err(|_| bad())?),
+            None => (run, 1),
+        };
+        let t = t.parse::<usize>().map_err(|_| bad())?;
+        if n == 0 || out.len() + n > 10_000_000 {
+            return Err(bad());
+        }
+        out.extend(std::iter::repeat_n(t, n));
+    }
+    Ok(out)
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,544 @@
+//! The engine behind the facade: one [`Execution`] per explored run.
+//!
+//! An execution knows every thread and every synchronisation object the model made, who holds
+//! what and who waits on what. That bookkeeping gives three things no backend gives alike:
+//! - a trace of every facade operation (the events a race file stores and replay follows);
+//! - deadlock detection before the backend's own (loom's aborts the process): when a thread is
+//!   about to block, or exits, and every live thread then waits on something no live thread can
+//!   give, the execution fails with [`Outcome::Deadlock`] naming who waits on what;
+//! - a step bound that works the same under every backend.
+//!
+//! A failure is recorded once (the first wins) and the failing thread unwinds with the silent
+//! [`Abort`] payload, so the backend ends the execution as it would for any panic.
+
+use crate::outcome::{Blocked, Outcome};
+use crate::trace::{Event, EventKind, Trace};
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::panic;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Once};
+
+/// Which backend runs the current execution: picked when the execution starts, so one build
+/// serves every scheduler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Backend {
+    Loom,
+    Shuttle,
+    Real,
+}
+
+/// The panic payload that ends an execution whose failure is already recorded.
+pub(crate) struct Abort;
+
+thread_local! {
+    static CURRENT: RefCell<Option<Arc<Execution>>> = const { RefCell::new(None) };
+    static REAL_ME: Cell<usize> = const { Cell::new(0) };
+    /// Where and why the last panic on this OS thread happened, left by the panic hook for the
+    /// thread wrapper that catches it.
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+loom::thread_local! {
+    static LOOM_ME: Cell<usize> = Cell::new(0);
+}
+
+shuttle::thread_local! {
+    static SHUTTLE_ME: Cell<usize> = Cell::new(0);
+}
+
+/// Run `f` with the current execution.
+///
+/// # Panics
+/// Outside a racecheck check: the facade's primitives exist only inside an execution.
+#[track_caller]
+pub(crate) fn with<R>(f: impl FnOnce(&Arc<Execution>) -> R) -> R {
+    CURRENT.with(|c| match &*c.borrow() {
+        Some(exec) => f(exec),
+        None => panic!(
+            "racecheck primitives are used outside a check: run the model through \
+             racecheck::Check (or the racecheck CLI)"
+        ),
+    })
+}
+
+pub(crate) fn current() -> Option<Arc<Execution>> {
+    CURRENT.with(|c| c.borrow().clone())
+}
+
+pub(crate) fn set_current(exec: Option<Arc<Execution>>) {
+    CURRENT.with(|c| *c.borrow_mut() = exec);
+}
+
+/// The index of the model thread running now (0 is the model's main thread).
+pub(crate) fn me() -> usize {
+    with(|exec| match exec.backend {
+        Backend::Loom => LOOM_ME.with(|m| m.get()),
+        Backend::Shuttle => SHUTTLE_ME.with(|m| m.get()),
+        Backend::Real => REAL_ME.with(|m| m.get()),
+    })
+}
+
+pub(crate) fn set_me(backend: Backend, index: usize) {
+    match backend {
+        Backend::Loom => LOOM_ME.with(|m| m.set(index)),
+        Backend::Shuttle => SHUTTLE_ME.with(|m| m.set(index)),
+        Backend::Real => REAL_ME.with(|m| m.set(index)),
+    }
+}
+
+/// What a blocked thread waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wait {
+    Mutex(usize),
+    Condvar { condvar: usize, mutex: usize },
+    Join(usize),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    Running,
+    Blocked(Wait),
+    Finished,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ObjectKind {
+    Mutex,
+    Condvar,
+    Atomic,
+}
+
+struct Object {
+    kind: ObjectKind,
+    /// Mutex: the thread that holds it.
+    owner: Option<usize>,
+    /// Condvar: threads now waiting on it.
+    waiters: usize,
+    /// Condvar: notifications sent to waiters that have not woken yet (never above `waiters`).
+    tokens: usize,
+}
+
+struct State {
+    thread_names: Vec<String>,
+    status: Vec<Status>,
+    object_names: Vec<String>,
+    objects: Vec<Object>,
+    events: Vec<Event>,
+    failure: Option<Outcome>,
+}
+
+/// One run of a model under one backend.
+pub(crate) struct Execution {
+    pub(crate) backend: Backend,
+    max_steps: usize,
+    /// Replaying a recorded schedule: every step is also a switch point (see `step_point`).
+    replaying: bool,
+    aborted: AtomicBool,
+    state: Mutex<State>,
+}
+
+impl Execution {
+    pub(crate) fn new(backend: Backend, max_steps: usize, replaying: bool) -> Arc<Execution> {
+        Arc::new(Execution {
+            backend,
+            max_steps,
+            replaying,
+            aborted: AtomicBool::new(false),
+            state: Mutex::new(State {
+                thread_names: vec!["main".to_string()],
+                status: vec![Status::Running],
+                object_names: Vec::new(),
+                objects: Vec::new(),
+                events: Vec::new(),
+                failure: None,
+            }),
+        })
+    }
+
+    /// Under replay, let the scheduler pick the thread of the next recorded step before this one.
+    ///
+    /// A race recorded on real threads may order two steps where shuttle has no switch point
+    /// between them (a label right after a spawn, say). Replays of loom and shuttle recordings
+    /// are unaffected: at an extra switch point the follower picks the thread already running.
+    fn step_point(&self) {
+        if self.replaying && !std::thread::panicking() {
+            shuttle::thread::yield_now();
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic never happens while this lock is held, but stay usable if one did.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether the execution has failed and its threads should unwind (real threads poll this).
+    pub(crate) fn is_aborted(&self) -> bool {
+        self.aborted.load(Ordering::Acquire)
+    }
+
+    /// Unwind the calling thread because the execution is over.
+    pub(crate) fn abort_unwind(&self) -> ! {
+        panic::panic_any(Abort)
+    }
+
+    pub(crate) fn register_object(
+        &self,
+        kind: ObjectKind,
+        name: Option<Cow<'static, str>>,
+    ) -> usize {
+        let mut s = self.lock();
+        let id = s.objects.len();
+        let name = match name {
+            Some(n) => n.into_owned(),
+            None => format!("{}#{id}", kind_name(kind)),
+        };
+        s.object_names.push(name);
+        s.objects.push(Object {
+            kind,
+            owner: None,
+            waiters: 0,
+            tokens: 0,
+        });
+        id
+    }
+
+    pub(crate) fn register_thread(&self, parent: usize, name: Option<String>) -> usize {
+        self.step_point();
+        let mut s = self.lock();
+        let id = s.status.len();
+        s.thread_names
+            .push(name.unwrap_or_else(|| format!("thread-{id}")));
+        s.status.push(Status::Running);
+        self.push(&mut s, parent, EventKind::Spawn { child: id });
+        self.settle(s);
+        id
+    }
+
+    /// Record one event of thread `me`.
+    pub(crate) fn record(&self, me: usize, kind: EventKind) {
+        self.step_point();
+        let mut s = self.lock();
+        self.push(&mut s, me, kind);
+        self.settle(s);
+    }
+
+    pub(crate) fn record_atomic(&self, me: usize, object: usize, op: &'static str, value: i128) {
+        self.record(me, EventKind::Atomic { object, op, value });
+    }
+
+    fn push(&self, s: &mut State, me: usize, kind: EventKind) {
+        s.events.push(Event { thread: me, kind });
+        if s.events.len() > self.max_steps && s.failure.is_none() {
+            s.failure = Some(Outcome::StepBound {
+                steps: s.events.len(),
+            });
+        }
+    }
+
+    /// Release the state and unwind if the execution has failed meanwhile.
+    fn settle(&self, s: MutexGuard<'_, State>) {
+        let failed = s.failure.is_some();
+        drop(s);
+        if failed && !std::thread::panicking() {
+            self.aborted.store(true, Ordering::Release);
+            self.abort_unwind();
+        }
+    }
+
+    /// Thread `me` is about to wait for a mutex.
+    pub(crate) fn before_lock(&self, me: usize, mutex: usize) {
+        self.block(me, EventKind::Lock { object: mutex }, Wait::Mutex(mutex));
+    }
+
+    /// Thread `me` now holds `mutex` (after a lock, or after a condvar wait woke).
+    pub(crate) fn after_lock(&self, me: usize, mutex: usize) {
+        self.step_point();
+        let mut s = self.lock();
+        s.status[me] = Status::Running;
+        s.objects[mutex].owner = Some(me);
+        self.push(&mut s, me, EventKind::Acquired { object: mutex });
+        self.settle(s);
+    }
+
+    /// Thread `me` releases `mutex`. Never unwinds: it runs in guards' destructors.
+    pub(crate) fn release(&self, me: usize, mutex: usize) {
+        self.step_point();
+        let mut s = self.lock();
+        s.objects[mutex].owner = None;
+        // After a failure the trace ends: what unwinding threads release is not a step.
+        if s.failure.is_none() {
+            s.events.push(Event {
+                thread: me,
+                kind: EventKind::Release { object: mutex },
+            });
+        }
+    }
+
+    /// Thread `me` releases `mutex` and waits on `condvar`.
+    pub(crate) fn before_wait(&self, me: usize, condvar: usize, mutex: usize) {
+        self.step_point();
+        {
+            let mut s = self.lock();
+            s.objects[mutex].owner = None;
+            s.objects[condvar].waiters += 1;
+        }
+        self.block(
+            me,
+            EventKind::Wait { condvar },
+            Wait::Condvar { condvar, mutex },
+        );
+    }
+
+    /// Thread `me` woke from `condvar` and holds `mutex` again.
+    pub(crate) fn after_wait(&self, me: usize, condvar: usize, mutex: usize) {
+        self.step_point();
+        let mut s = self.lock();
+        let cv = &mut s.objects[condvar];
+        cv.waiters -= 1;
+        cv.tokens = cv.tokens.saturating_sub(1).min(cv.waiters);
+        s.status[me] = Status::Running;
+        s.objects[mutex].owner = Some(me);
+        self.push(&mut s, me, EventKind::Woken { condvar });
+        self.settle(s);
+    }
+
+    pub(crate) fn notify(&self, me: usize, condvar: usize, all: bool) {
+        self.step_point();
+        let mut s = self.lock();
+        let cv = &mut s.objects[condvar];
+        cv.tokens = if all {
+            cv.waiters
+        } else {
+            (cv.tokens + 1).min(cv.waiters)
+        };
+        self.push(&mut s, me, EventKind::Notify { condvar, all });
+        self.settle(s);
+    }
+
+    pub(crate) fn before_join(&self, me: usize, target: usize) {
+        self.block(me, EventKind::Join { target }, Wait::Join(target));
+    }
+
+    pub(crate) fn after_join(&self, me: usize, target: usize) {
+        self.step_point();
+        let mut s = self.lock();
+        s.status[me] = Status::Running;
+        self.push(&mut s, me, EventKind::Joined { target });
+        self.settle(s);
+    }
+
+    /// Thread `me` has finished. If the others can now never finish, that is a deadlock.
+    pub(crate) fn exit(&self, me: usize) {
+        self.step_point();
+        let mut s = self.lock();
+        s.status[me] = Status::Finished;
+        if s.failure.is_some() || std::thread::panicking() {
+            return;
+        }
+        s.events.push(Event {
+            thread: me,
+            kind: EventKind::Exit,
+        });
+        let live = s.status.iter().any(|st| *st != Status::Finished);
+        if live && s.failure.is_none() && (0..s.status.len()).all(|t| stuck(&s, t)) {
+            s.failure = Some(deadlock(&s));
+        }
+        self.settle(s);
+    }
+
+    fn block(&self, me: usize, kind: EventKind, wait: Wait) {
+        self.step_point();
+        let mut s = self.lock();
+        self.push(&mut s, me, kind);
+        s.status[me] = Status::Blocked(wait);
+        if s.failure.is_none() && (0..s.status.len()).all(|t| stuck(&s, t)) {
+            s.failure = Some(deadlock(&s));
+        }
+        self.settle(s);
+    }
+
+    /// Record a failure (the first one wins) and mark the execution aborted.
+    pub(crate) fn fail(&self, outcome: Outcome) {
+        let mut s = self.lock();
+        if s.failure.is_none() {
+            s.failure = Some(outcome);
+        }
+        self.aborted.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn thread_name(&self, t: usize) -> String {
+        self.lock().thread_names[t].clone()
+    }
+
+    pub(crate) fn has_failed(&self) -> bool {
+        self.lock().failure.is_some()
+    }
+
+    /// Who is blocked on what now: for a deadlock the backend found before the facade did.
+    pub(crate) fn blocked_now(&self) -> Vec<Blocked> {
+        describe_blocked(&self.lock())
+    }
+
+    /// The outcome and the trace, once the execution is over.
+    pub(crate) fn finish(&self) -> (Outcome, Trace) {
+        let s = self.lock();
+        let outcome = s.failure.clone().unwrap_or(Outcome::Pass);
+        let trace = Trace {
+            threads: s.thread_names.clone(),
+            objects: s.object_names.clone(),
+            events: s.events.clone(),
+        };
+        (outcome, trace)
+    }
+
+    /// A hash of the events so far: equal traces hash equal.
+    pub(crate) fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let s = self.lock();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        s.events.hash(&mut h);
+        s.thread_names.hash(&mut h);
+        h.finish()
+    }
+
+    /// How many events have been recorded: replay's position in its schedule.
+    pub(crate) fn steps(&self) -> usize {
+        self.lock().events.len()
+    }
+}
+
+fn kind_name(kind: ObjectKind) -> &'static str {
+    match kind {
+        ObjectKind::Mutex => "mutex",
+        ObjectKind::Condvar => "condvar",
+        ObjectKind::Atomic => "atomic",
+    }
+}
+
+/// Whether thread `t` can never run again unless another thread acts. A finished thread counts
+/// as stuck: it will not act.
+fn stuck(s: &State, t: usize) -> bool {
+    match s.status[t] {
+        Status::Running => false,
+        Status::Finished => true,
+        Status::Blocked(Wait::Mutex(m)) => s.objects[m].owner.is_some(),
+        Status::Blocked(Wait::Condvar { condvar, mutex }) => {
+            s.objects[condvar].tokens == 0 || s.objects[mutex].owner.is_some()
+        }
+        Status::Blocked(Wait::Join(u)) => s.status[u] != Status::Finished,
+    }
+}
+
+fn deadlock(s: &State) -> Outcome {
+    Outcome::Deadlock {
+        blocked: describe_blocked(s),
+    }
+}
+
+fn describe_blocked(s: &State) -> Vec<Blocked> {
+    let held_by = |m: usize| match s.objects[m].owner {
+        Some(o) if o < s.thread_names.len() => format!("held by {}", s.thread_names[o]),
+        _ => "free".to_string(),
+    };
+    s.status
+        .iter()
+        .enumerate()
+        .filter_map(|(t, st)| {
+            let waits_on = match *st {
+                Status::Blocked(Wait::Mutex(m)) => {
+                    format!("mutex {} ({})", s.object_names[m], held_by(m))
+                }
+                Status::Blocked(Wait::Condvar { condvar, .. }) => {
+                    debug_assert_eq!(s.objects[condvar].kind, ObjectKind::Condvar);
+                    format!(
+                        "condvar {} (no notification will come)",
+                        s.object_names[condvar]
+                    )
+                }
+                Status::Blocked(Wait::Join(u)) => format!("join of {}", s.thread_names[u]),
+                _ => return None,
+            };
+            Some(Blocked {
+                thread: s.thread_names[t].clone(),
+                waits_on,
+            })
+        })
+        .collect()
+}
+
+/// Run one model thread's body: catch its panic, classify it, and record its exit.
+pub(crate) fn run_thread<T>(exec: &Arc<Execution>, me: usize, f: impl FnOnce() -> T) -> T {
+    match panic::catch_unwind(panic::AssertUnwindSafe(f)) {
+        Ok(value) => {
+            exec.exit(me);
+            value
+        }
+        Err(payload) => {
+            if payload.downcast_ref::<Abort>().is_none() {
+                let message = LAST_PANIC
+                    .with(|p| p.borrow_mut().take())
+                    .unwrap_or_else(|| payload_message(&*payload));
+                let thread = exec.thread_name(me);
+                let outcome = match payload.downcast_ref::<crate::InvariantFailed>() {
+                    Some(inv) => Outcome::Invariant {
+                        thread,
+                        message: inv.0.clone(),
+                    },
+                    None => Outcome::Panic { thread, message },
+                };
+                exec.fail(outcome);
+            }
+            exec.exit(me);
+            panic::resume_unwind(payload)
+        }
+    }
+}
+
+/// The text of a panic payload.
+pub(crate) fn payload_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else if let Some(inv) = payload.downcast_ref::<crate::InvariantFailed>() {
+        inv.0.clone()
+    } else {
+        "non-string panic payload".to_string()
+    }
+}
+
+/// Install the panic hook once: inside an execution a panic is recorded, not printed (the
+/// report shows it); anywhere else the previous hook runs as before.
+///
+/// shuttle installs a hook of its own on its first run that prints to stderr; it is forced to
+/// install first and then replaced, so racecheck's output stays the report alone.
+pub(crate) fn install_panic_hook() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        let previous: Arc<dyn Fn(&panic::PanicHookInfo<'_>) + Send + Sync> =
+            Arc::from(panic::take_hook());
+        let fallback = previous.clone();
+        panic::set_hook(Box::new(move |info| fallback(info)));
+        shuttle::Runner::new(
+            shuttle::scheduler::RandomScheduler::new(1),
+            shuttle::Config::new(),
+        )
+        .run(|| {});
+        let _shuttle_hook = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if current().is_none() {
+                return previous(info);
+            }
+            if info.payload().downcast_ref::<Abort>().is_some() {
+                return;
+            }
+            let message = payload_message(info.payload());
+            let message = match info.location() {
+                Some(loc) => format!("{message} (at {}:{})", loc.file(), loc.line()),
+                None => message,
+            };
+            LAST_PANIC.with(|p| *p.borrow_mut() = Some(message));
+        }));
+    });
+}

@@ -1,0 +1,12 @@
+//! Synchronisation primitives mirroring `std::sync`, explored by whichever backend runs the check.
+//!
+//! `Arc` is std's: shuttle's is too, and loom's cannot be dropped while a failing execution
+//! unwinds (the process aborts), so racecheck does not check `Arc` leaks.
+
+pub mod atomic;
+mod mutex;
+mod rwlock;
+
+pub use mutex::{Condvar, Mutex, MutexGuard};
+pub use rwlock::{Barrier, BarrierWaitResult, RwLock, RwLockReadGuard, RwLockWriteGuard};
+pub use std::sync::{Arc, LockResult};

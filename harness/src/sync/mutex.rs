@@ -1,0 +1,234 @@
+//! `Mutex` and `Condvar`: the two primitives every other blocking one is built from.
+
+use crate::real;
+use crate::rt::{self, Backend, Execution, ObjectKind};
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, LockResult};
+
+/// A mutual-exclusion lock, like `std::sync::Mutex`, explored by the backend of the check.
+///
+/// Locking a mutex this thread already holds blocks forever, as std's does on Linux: the
+/// facade reports it as a deadlock.
+pub struct Mutex<T> {
+    id: usize,
+    inner: MutexInner<T>,
+}
+
+enum MutexInner<T> {
+    Loom(loom::sync::Mutex<T>),
+    Shuttle(shuttle::sync::Mutex<T>),
+    Real(real::Mutex<T>),
+}
+
+/// Proof that the current thread holds a [`Mutex`]; unlocks it when dropped.
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct MutexGuard<'a, T> {
+    mutex: &'a Mutex<T>,
+    me: usize,
+    inner: Option<GuardInner<'a, T>>,
+}
+
+enum GuardInner<'a, T> {
+    Loom(loom::sync::MutexGuard<'a, T>),
+    Shuttle(shuttle::sync::MutexGuard<'a, T>),
+    Real(real::Guard<'a, T>),
+}
+
+impl<T> Mutex<T> {
+    /// A mutex named `mutex#N` in traces.
+    #[track_caller]
+    pub fn new(value: T) -> Self {
+        Self::build(None, value)
+    }
+
+    /// A mutex with the name traces and deadlock reports give it, e.g. `"LockManager._lock"`.
+    #[track_caller]
+    pub fn named(name: impl Into<Cow<'static, str>>, value: T) -> Self {
+        Self::build(Some(name.into()), value)
+    }
+
+    #[track_caller]
+    fn build(name: Option<Cow<'static, str>>, value: T) -> Self {
+        rt::with(|exec| {
+            let id = exec.register_object(ObjectKind::Mutex, name);
+            let inner = match exec.backend {
+                Backend::Loom => MutexInner::Loom(loom::sync::Mutex::new(value)),
+                Backend::Shuttle => MutexInner::Shuttle(shuttle::sync::Mutex::new(value)),
+                Backend::Real => MutexInner::Real(real::Mutex::new(value)),
+            };
+            Mutex { id, inner }
+        })
+    }
+
+    /// Acquire the lock, blocking until it is free. Never returns an error: an execution ends
+    /// at its first panic, so a poisoned lock is never seen.
+    pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
+        let exec = current();
+        let me = rt::me();
+        exec.before_lock(me, self.id);
+        let inner = match &self.inner {
+            MutexInner::Loom(m) => GuardInner::Loom(m.lock().unwrap_or_else(|p| p.into_inner())),
+            MutexInner::Shuttle(m) => {
+                GuardInner::Shuttle(m.lock().unwrap_or_else(|p| p.into_inner()))
+            }
+            MutexInner::Real(m) => GuardInner::Real(m.lock(&exec)),
+        };
+        let guard = MutexGuard {
+            mutex: self,
+            me,
+            inner: Some(inner),
+        };
+        exec.after_lock(me, self.id);
+        Ok(guard)
+    }
+}
+
+fn current() -> Arc<Execution> {
+    rt::with(Arc::clone)
+}
+
+impl<T> Deref for MutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        match self.inner.as_ref().expect("guard is held") {
+            GuardInner::Loom(g) => g,
+            GuardInner::Shuttle(g) => g,
+            GuardInner::Real(g) => g,
+        }
+    }
+}
+
+impl<T> DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        match self.inner.as_mut().expect("guard is held") {
+            GuardInner::Loom(g) => &mut *g,
+            GuardInner::Shuttle(g) => &mut *g,
+            GuardInner::Real(g) => &mut *g,
+        }
+    }
+}
+
+impl<T> Drop for MutexGuard<'_, T> {
+    fn drop(&mut self) {
+        if let Some(exec) = rt::current() {
+            exec.release(self.me, self.mutex.id);
+        }
+        self.inner.take();
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T> fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mutex")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A condition variable, like `std::sync::Condvar`. Waiters must re-check their condition in
+/// a loop: the real-threads backend wakes them spuriously.
+pub struct Condvar {
+    id: usize,
+    inner: CondvarInner,
+}
+
+enum CondvarInner {
+    Loom(loom::sync::Condvar),
+    Shuttle(shuttle::sync::Condvar),
+    Real(real::Condvar),
+}
+
+impl Default for Condvar {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Condvar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Condvar")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Condvar {
+    #[track_caller]
+    pub fn new() -> Self {
+        Self::build(None)
+    }
+
+    #[track_caller]
+    pub fn named(name: impl Into<Cow<'static, str>>) -> Self {
+        Self::build(Some(name.into()))
+    }
+
+    #[track_caller]
+    fn build(name: Option<Cow<'static, str>>) -> Self {
+        rt::with(|exec| {
+            let id = exec.register_object(ObjectKind::Condvar, name);
+            let inner = match exec.backend {
+                Backend::Loom => CondvarInner::Loom(loom::sync::Condvar::new()),
+                Backend::Shuttle => CondvarInner::Shuttle(shuttle::sync::Condvar::new()),
+                Backend::Real => CondvarInner::Real(real::Condvar::new()),
+            };
+            Condvar { id, inner }
+        })
+    }
+
+    /// Release the guard's mutex, wait for a notification, and take the mutex again.
+    pub fn wait<'a, T>(&self, mut guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
+        let exec = current();
+        let me = guard.me;
+        let mutex_ref: &'a Mutex<T> = guard.mutex;
+        let mutex = mutex_ref.id;
+        exec.before_wait(me, self.id, mutex);
+        let inner = guard.inner.take().expect("guard is held");
+        // The bookkeeping already released the mutex; the emptied guard must not release it again.
+        std::mem::forget(guard);
+        let woken = match (&self.inner, inner) {
+            (CondvarInner::Loom(cv), GuardInner::Loom(g)) => {
+                GuardInner::Loom(cv.wait(g).unwrap_or_else(|p| p.into_inner()))
+            }
+            (CondvarInner::Shuttle(cv), GuardInner::Shuttle(g)) => {
+                GuardInner::Shuttle(cv.wait(g).unwrap_or_else(|p| p.into_inner()))
+            }
+            (CondvarInner::Real(cv), GuardInner::Real(g)) => GuardInner::Real(cv.wait(g, &exec)),
+            _ => unreachable!("a condvar and a mutex of one execution share its backend"),
+        };
+        exec.after_wait(me, self.id, mutex);
+        Ok(MutexGuard {
+            mutex: mutex_ref,
+            me,
+            inner: Some(woken),
+        })
+    }
+
+    pub fn notify_one(&self) {
+        self.notify(false)
+    }
+
+    pub fn notify_all(&self) {
+        self.notify(true)
+    }
+
+    fn notify(&self, all: bool) {
+        let exec = current();
+        exec.notify(rt::me(), self.id, all);
+        match &self.inner {
+            CondvarInner::Loom(cv) if all => cv.notify_all(),
+            CondvarInner::Loom(cv) => cv.notify_one(),
+            CondvarInner::Shuttle(cv) if all => cv.notify_all(),
+            CondvarInner::Shuttle(cv) => cv.notify_one(),
+            CondvarInner::Real(cv) => cv.notify(all),
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Threads, like `std::thread`: spawned, named and joined through the backend of the check.
+//!
+//! loom runs at most 5 threads, the main thread included; a model that spawns more runs under
+//! shuttle and real threads only (spawning a sixth under loom fails the execution with a panic
+//! that says so).
+
+use crate::rt::{self, Backend};
+use std::io;
+
+/// Spawn a model thread named `thread-N`.
+pub fn spawn<F, T>(f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    Builder::new().spawn(f).expect("spawning a model thread")
+}
+
+/// Yield: a scheduling point where another thread may run.
+pub fn yield_now() {
+    let exec = rt::with(std::sync::Arc::clone);
+    exec.record(rt::me(), crate::trace::EventKind::Yield);
+    match exec.backend {
+        Backend::Loom => loom::thread::yield_now(),
+        Backend::Shuttle => shuttle::thread::yield_now(),
+        Backend::Real => std::thread::yield_now(),
+    }
+}
+
+/// The current model thread: its index (0 is main, then in spawn order) and name.
+pub fn current() -> Thread {
+    rt::with(|exec| {
+        let index = rt::me();
+        Thread {
+            index,
+            name: exec.thread_name(index),
+        }
+    })
+}
+
+/// A model thread's identity.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Thread {
+    index: usize,
+    name: String,
+}
+
+impl Thread {
+    /// The thread's index in this execution: 0 for main, then in spawn order.
+    pub fn id(&self) -> usize {
+        self.index
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Names a thread before spawning it, like `std::thread::Builder`.
+#[derive(Debug, Default)]
+pub struct Builder {
+    name: Option<String>,
+}
+
+impl Builder {
+    pub fn new() -> Self {
+        Builder::default()
+    }
+
+    /// The name traces and deadlock reports give the thread, e.g. `"heartbeat"`.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    pub fn spawn<F, T>(self, f: F) -> io::Result<JoinHandle<T>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let exec = rt::with(std::sync::Arc::clone);
+        let parent = rt::me();
+        let name = self.name.clone();
+        let child = exec.register_thread(parent, self.name);
+        let backend = exec.backend;
+        let child_exec = exec.clone();
+        let body = move || {
+            rt::set_me(backend, child);
+            rt::run_thread(&child_exec, child, f)
+        };
+        let inner = match backend {
+            Backend::Loom => {
+                if child >= LOOM_MAX_THREADS {
+                    exec.fail(crate::Outcome::Panic {
+                        thread: exec.thread_name(parent),
+                        message: format!(
+                            "loom explores at most {LOOM_MAX_THREADS} threads (main included); \
+                             check this model with shuttle or real threads"
+                        ),
+                    });
+                    exec.abort_unwind();
+                }
+                JoinInner::Loom(loom::thread::spawn(body))
+            }
+            Backend::Shuttle => JoinInner::Shuttle(shuttle::thread::spawn(body)),
+            Backend::Real => {
+                let mut builder = std::thread::Builder::new();
+                if let Some(name) = name {
+                    builder = builder.name(name);
+                }
+                let current = exec.clone();
+                JoinInner::Real(builder.spawn(move || {
+                    rt::set_current(Some(current));
+                    body()
+                })?)
+            }
+        };
+        Ok(JoinHandle {
+            index: child,
+            inner,
+        })
+    }
+}
+
+/// The most threads loom explores, the main thread included.
+pub const LOOM_MAX_THREADS: usize = 5;
+
+/// Joins a model thread, like `std::thread::JoinHandle`.
+#[derive(Debug)]
+pub struct JoinHandle<T> {
+    index: usize,
+    inner: JoinInner<T>,
+}
+
+#[derive(Debug)]
+enum JoinInner<T> {
+    Loom(loom::thread::JoinHandle<T>),
+    Shuttle(shuttle::thread::JoinHandle<T>),
+    Real(std::thread::JoinHandle<T>),
+}
+
+impl<T> JoinHandle<T> {
+    /// Wait for the thread to finish; `Err` with its panic payload if it panicked.
+    pub fn join(self) -> std::thread::Result<T> {
+        let exec = rt::with(std::sync::Arc::clone);
+        let me = rt::me();
+        exec.before_join(me, self.index);
+        let result = match self.inner {
+            JoinInner::Loom(h) => h.join(),
+            JoinInner::Shuttle(h) => h.join(),
+            JoinInner::Real(h) => h.join(),
+        };
+        exec.after_join(me, self.index);
+        result
+    }
+
+    /// The joined thread's identity.
+    pub fn thread(&self) -> Thread {
+        rt::with(|exec| Thread {
+            index: self.index,
+            name: exec.thread_name(self.index),
+        })
+    }
+}

@@ -1,0 +1,135 @@
+//! Labeled events: what a model says it is doing, beside what the facade records by itself.
+//!
+//! Every facade operation (a lock, a wait, an atomic, a spawn) is an event of the execution's
+//! trace; `trace::event("heartbeat: acquire lock")` adds a line of the model's own. The trace of
+//! a failing execution is what a race file stores and what replay compares.
+
+use crate::rt;
+use std::borrow::Cow;
+
+/// Record a labeled event on the current thread, e.g. `trace::event("Acquired lock")`.
+///
+/// Labels are what a person reads in a timeline: use the messages the real system logs.
+pub fn event(label: impl Into<Cow<'static, str>>) {
+    rt::with(|exec| exec.record(rt::me(), EventKind::Label(label.into())));
+}
+
+/// One step of an execution. Objects and threads are indices into the trace's name tables.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Event {
+    pub thread: usize,
+    pub kind: EventKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum EventKind {
+    Spawn {
+        child: usize,
+    },
+    Exit,
+    Join {
+        target: usize,
+    },
+    Joined {
+        target: usize,
+    },
+    Lock {
+        object: usize,
+    },
+    Acquired {
+        object: usize,
+    },
+    Release {
+        object: usize,
+    },
+    Wait {
+        condvar: usize,
+    },
+    Woken {
+        condvar: usize,
+    },
+    Notify {
+        condvar: usize,
+        all: bool,
+    },
+    Atomic {
+        object: usize,
+        op: &'static str,
+        value: i128,
+    },
+    Yield,
+    Label(Cow<'static, str>),
+}
+
+/// The trace of one finished execution, with the names it refers to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trace {
+    pub(crate) threads: Vec<String>,
+    pub(crate) objects: Vec<String>,
+    pub(crate) events: Vec<Event>,
+}
+
+impl Trace {
+    /// How many steps (events) the execution took.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// The thread index of every step: the schedule that replay follows.
+    pub fn schedule(&self) -> Vec<usize> {
+        self.events.iter().map(|e| e.thread).collect()
+    }
+
+    /// Thread names, by index (0 is `main`).
+    pub fn thread_names(&self) -> &[String] {
+        &self.threads
+    }
+
+    /// The name of the thread that took step `i`.
+    pub fn thread_of(&self, i: usize) -> &str {
+        &self.threads[self.events[i].thread]
+    }
+
+    /// Step `i` as a line a person reads: `"heartbeat: lock LockManager._lock"`.
+    pub fn line(&self, i: usize) -> String {
+        let e = &self.events[i];
+        format!("{}: {}", self.threads[e.thread], self.describe(&e.kind))
+    }
+
+    /// Every step as a line.
+    pub fn lines(&self) -> Vec<String> {
+        (0..self.events.len()).map(|i| self.line(i)).collect()
+    }
+
+    fn describe(&self, kind: &EventKind) -> String {
+        let obj = |i: &usize| self.objects[*i].as_str();
+        let thread = |i: &usize| self.threads[*i].as_str();
+        match kind {
+            EventKind::Spawn { child } => format!("spawn {}", thread(child)),
+            EventKind::Exit => "exit".to_string(),
+            EventKind::Join { target } => format!("join {}", thread(target)),
+            EventKind::Joined { target } => format!("joined {}", thread(target)),
+            EventKind::Lock { object } => format!("lock {}", obj(object)),
+            EventKind::Acquired { object } => format!("acquired {}", obj(object)),
+            EventKind::Release { object } => format!("release {}", obj(object)),
+            EventKind::Wait { condvar } => format!("wait {}", obj(condvar)),
+            EventKind::Woken { condvar } => format!("woken {}", obj(condvar)),
+            EventKind::Notify { condvar, all } => {
+                format!(
+                    "notify_{} {}",
+                    if *all { "all" } else { "one" },
+                    obj(condvar)
+                )
+            }
+            EventKind::Atomic { object, op, value } => {
+                format!("{op} {} -> {value}", obj(object))
+            }
+            EventKind::Yield => "yield".to_string(),
+            EventKind::Label(label) => format!("\"{label}\""),
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! The harness's own tests, one binary: small models whose outcome is known, under every backend.
+
+mod models;
+mod outcomes;
+mod race_files;

@@ -1,0 +1,9 @@
+//! The systems under test: small re-implementations of the seeds' concurrency, written against
+//! racecheck's facade so that every backend explores the same source.
+//!
+//! Each model keeps the real system's names, call order and log messages (as trace labels), and
+//! has a `Variant` enum: the bug as reported and its fixes.
+
+pub mod dynamo;
+pub mod lock_manager;
+pub mod pylock;

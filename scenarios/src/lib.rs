@@ -1,0 +1,14 @@
+//! The catalogue of racecheck scenarios: each seed system × workload × invariant × expected
+//! outcome per variant, registered by name.
+//!
+//! `racecheck list` prints it; `racecheck check` runs it; `cargo test -p racecheck-scenarios`
+//! asserts every variant's expected outcome under every backend and replays `races/*.race`.
+
+pub mod lock_manager;
+
+use racecheck::Catalogue;
+
+/// Every scenario, in the order `racecheck list` shows them.
+pub fn catalogue() -> Catalogue {
+    Catalogue::new(vec![lock_manager::scenario()])
+}

@@ -227,7 +227,11 @@ impl Execution {
         self.record(me, EventKind::Atomic { object, op, value });
     }
 
+    /// Append a step; the trace ends at the failure, so nothing is appended after one.
     fn push(&self, s: &mut State, me: usize, kind: EventKind) {
+        if s.failure.is_some() {
+            return;
+        }
         s.events.push(Event { thread: me, kind });
         if s.events.len() > self.max_steps && s.failure.is_none() {
             s.failure = Some(Outcome::StepBound {

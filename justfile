@@ -1,0 +1,28 @@
+# racecheck recipes. `just` lists them.
+
+default:
+    @just --list
+
+# Check every scenario with every backend and write reports/latest/ (summary + race files).
+check *ARGS:
+    cargo run --release -p racecheck-scenarios --bin racecheck -- check {{ARGS}}
+
+# The test suite CI runs: every scenario's expected outcome, the committed races, the CLI.
+test:
+    cargo test --workspace
+
+# Long exhaustive runs, not part of the default suite.
+test-long:
+    cargo test --workspace --release -- --ignored
+
+# Replay one race file.
+replay FILE:
+    cargo run --release -p racecheck-scenarios --bin racecheck -- replay {{FILE}}
+
+# List scenarios and variants.
+list:
+    cargo run --release -p racecheck-scenarios --bin racecheck -- list
+
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings

@@ -1,0 +1,188 @@
+//! The racecheck binary: bad input is one line on stderr and exit 2, never a panic.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn racecheck(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_racecheck"))
+        .args(args)
+        .output()
+        .expect("run racecheck")
+}
+
+fn assert_one_line_error(out: &Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "not one line: {stderr}"
+    );
+    assert!(stderr.contains(needle), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn list_names_every_variant() {
+    let out = racecheck(&["list"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for v in [
+        "lock_manager",
+        "lock ",
+        "rlock",
+        "no-nested-validation",
+        "expect deadlock",
+    ] {
+        assert!(text.contains(v), "{text}");
+    }
+}
+
+#[test]
+fn an_unknown_scenario_is_an_error() {
+    assert_one_line_error(
+        &racecheck(&["check", "no_such_scenario"]),
+        "unknown scenario `no_such_scenario`",
+    );
+}
+
+#[test]
+fn a_wrong_flag_is_an_error() {
+    assert_one_line_error(&racecheck(&["check", "--backend", "quantum"]), "quantum");
+    assert_one_line_error(&racecheck(&["check", "--frobnicate"]), "frobnicate");
+    assert_one_line_error(
+        &racecheck(&["check", "--variant", "nope"]),
+        "variant `nope`",
+    );
+    assert_one_line_error(&racecheck(&["check", "--time-limit", "0"]), "time-limit");
+}
+
+fn committed_race() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("races/lock_manager.lock.pctd3.race");
+    std::fs::read_to_string(path).unwrap()
+}
+
+fn replay_text(text: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.race");
+    std::fs::write(&path, text).unwrap();
+    racecheck(&["replay", path.to_str().unwrap()])
+}
+
+#[test]
+fn bad_race_files_are_errors() {
+    let good = committed_race();
+    assert_one_line_error(&racecheck(&["replay", "/no/such/file.race"]), "cannot read");
+    assert_one_line_error(
+        &replay_text("\u{0}\u{1} not toml at all ]]"),
+        "not a valid race file",
+    );
+    assert_one_line_error(
+        &replay_text(&good[..good.len() / 2]),
+        "not a valid race file",
+    );
+    assert_one_line_error(
+        &replay_text(&good.replace("version = 1", "version = 99")),
+        "version 99",
+    );
+    assert_one_line_error(
+        &replay_text(&good.replace("scenario = \"lock_manager\"", "scenario = \"gone\"")),
+        "scenario `gone`",
+    );
+    assert_one_line_error(
+        &replay_text(&good.replace("variant = \"lock\"", "variant = \"gone\"")),
+        "variant `gone`",
+    );
+    let cut = good.replacen("    \"main: spawn heartbeat\",\n", "", 1);
+    assert_one_line_error(&replay_text(&cut), "truncated");
+}
+
+#[test]
+fn a_committed_race_replays_from_the_command_line() {
+    let out = replay_text(&committed_race());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("reproduced: deadlock"));
+}
+
+#[test]
+fn check_finds_the_bug_writes_a_race_and_exits_zero_when_all_is_as_expected() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().to_str().unwrap();
+    let out = racecheck(&[
+        "check",
+        "lock_manager",
+        "--backend",
+        "pct,loom",
+        "--report",
+        report,
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("all 6 checks ended as expected"),
+        "{stdout}"
+    );
+    assert!(dir.path().join("summary.md").exists());
+    assert!(dir
+        .path()
+        .join("races/lock_manager.lock.pctd3.race")
+        .exists());
+    // A second run keeps the first run's race file and says where the new one went.
+    let again = racecheck(&[
+        "check",
+        "lock_manager",
+        "--variant",
+        "lock",
+        "--backend",
+        "pct",
+        "--report",
+        report,
+    ]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("lock_manager.lock.pctd3.2.race"));
+}
+
+#[test]
+fn check_exits_one_when_a_bug_goes_unfound() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().to_str().unwrap();
+    // DFS reaches the deadlock at its fifth execution; one is too few.
+    let out = racecheck(&[
+        "check",
+        "lock_manager",
+        "--variant",
+        "rlock",
+        "--backend",
+        "dfs",
+        "--iterations",
+        "5",
+        "--report",
+        report,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a fix not failing in 5 runs is as expected"
+    );
+    let out = racecheck(&[
+        "check",
+        "lock_manager",
+        "--variant",
+        "lock",
+        "--backend",
+        "dfs",
+        "--iterations",
+        "1",
+        "--report",
+        report,
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("1 of 1 checks did not end as expected"),
+        "{stdout}"
+    );
+}

@@ -1,0 +1,137 @@
+//! Figures for the lock_manager scenario: executions/s of each backend, executions to first
+//! failure per backend (median over 20 seeds), and the facade's cost against the same small
+//! model written directly on loom and on shuttle, measured in one run.
+//!
+//! `cargo run --release -p racecheck-scenarios --example measure`
+
+use racecheck::{BackendKind, Check};
+use racecheck_scenarios::catalogue;
+use std::time::Instant;
+
+fn median(mut v: Vec<u64>) -> u64 {
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+/// Two threads, each locking a shared counter `ROUNDS` times.
+const ROUNDS: usize = 3;
+
+fn facade_model() {
+    use racecheck::sync::{Arc, Mutex};
+    let m = Arc::new(Mutex::new(0));
+    let m2 = m.clone();
+    let t = racecheck::thread::spawn(move || {
+        for _ in 0..ROUNDS {
+            *m2.lock().unwrap() += 1;
+        }
+    });
+    for _ in 0..ROUNDS {
+        *m.lock().unwrap() += 1;
+    }
+    t.join().unwrap();
+    assert_eq!(*m.lock().unwrap(), 2 * ROUNDS);
+}
+
+fn raw_shuttle_model() {
+    use shuttle::sync::Mutex;
+    use std::sync::Arc;
+    let m = Arc::new(Mutex::new(0));
+    let m2 = m.clone();
+    let t = shuttle::thread::spawn(move || {
+        for _ in 0..ROUNDS {
+            *m2.lock().unwrap() += 1;
+        }
+    });
+    for _ in 0..ROUNDS {
+        *m.lock().unwrap() += 1;
+    }
+    t.join().unwrap();
+    assert_eq!(*m.lock().unwrap(), 2 * ROUNDS);
+}
+
+fn raw_loom_model() {
+    use loom::sync::Mutex;
+    use std::sync::Arc;
+    let m = Arc::new(Mutex::new(0));
+    let m2 = m.clone();
+    let t = loom::thread::spawn(move || {
+        for _ in 0..ROUNDS {
+            *m2.lock().unwrap() += 1;
+        }
+    });
+    for _ in 0..ROUNDS {
+        *m.lock().unwrap() += 1;
+    }
+    t.join().unwrap();
+    assert_eq!(*m.lock().unwrap(), 2 * ROUNDS);
+}
+
+fn main() {
+    let cat = catalogue();
+    let s = cat.find("lock_manager").unwrap();
+    println!("## executions/s on lock_manager/rlock (a passing variant: the whole budget runs)");
+    for b in BackendKind::ALL {
+        let n = match b {
+            BackendKind::Loom => 100_000,
+            BackendKind::Dfs | BackendKind::Random | BackendKind::Pct => 20_000,
+            BackendKind::Threads => 5_000,
+        };
+        let r = s
+            .find_variant("rlock")
+            .unwrap()
+            .check()
+            .backend(b)
+            .executions(n)
+            .run();
+        println!(
+            "{b:8} {:>7} executions in {:.3} s = {:>9.0} /s ({})",
+            r.executions,
+            r.elapsed.as_secs_f64(),
+            r.executions_per_second(),
+            r.verdict()
+        );
+    }
+    println!("\n## executions to first failure on lock_manager/lock, 20 seeds");
+    let lock = s.find_variant("lock").unwrap();
+    for b in BackendKind::ALL {
+        let firsts: Vec<u64> = (0..20)
+            .map(|seed| {
+                lock.check()
+                    .backend(b)
+                    .seed(seed)
+                    .executions(50_000)
+                    .run()
+                    .failure
+                    .map_or(u64::MAX, |f| f.execution)
+            })
+            .collect();
+        println!(
+            "{b:8} median {:>5}  min {:>5}  max {:>5}",
+            median(firsts.clone()),
+            firsts.iter().min().unwrap(),
+            firsts.iter().max().unwrap()
+        );
+    }
+
+    println!(
+        "\n## facade cost: a 2-thread, {ROUNDS}-lock model, raw backend vs racecheck, one run"
+    );
+    for round in 0..2 {
+        let n = 20_000;
+        let t = Instant::now();
+        shuttle::check_random(raw_shuttle_model, n);
+        let raw = t.elapsed().as_secs_f64();
+        let r = Check::new(facade_model)
+            .backend(BackendKind::Random)
+            .executions(n as u64)
+            .run();
+        let ours = r.elapsed.as_secs_f64();
+        println!("shuttle random, {n} executions: raw {raw:.3} s, racecheck {ours:.3} s, ratio {:.2}x (round {round})", ours / raw);
+        let t = Instant::now();
+        loom::model(raw_loom_model);
+        let raw = t.elapsed().as_secs_f64();
+        let r = Check::new(facade_model).backend(BackendKind::Loom).run();
+        let ours = r.elapsed.as_secs_f64();
+        println!("loom exhaustive: raw {raw:.3} s, racecheck {ours:.3} s ({} executions), ratio {:.2}x (round {round})", r.executions, ours / raw);
+    }
+}

@@ -89,6 +89,7 @@ pub struct Check {
     preemption_bound: Option<usize>,
     max_steps: usize,
     progress: Option<Progress>,
+    fingerprint: bool,
 }
 
 impl Check {
@@ -108,6 +109,7 @@ impl Check {
             preemption_bound: None,
             max_steps: DEFAULT_MAX_STEPS,
             progress: None,
+            fingerprint: false,
         }
     }
 
@@ -152,6 +154,12 @@ impl Check {
         self
     }
 
+    /// Hash every execution's events into [`CheckResult::fingerprint`], to compare two runs.
+    pub fn fingerprint(mut self) -> Self {
+        self.fingerprint = true;
+        self
+    }
+
     /// Called with the number of executions started so far (for a progress bar).
     pub fn on_progress(mut self, f: impl Fn(u64) + Send + Sync + 'static) -> Self {
         self.progress = Some(Arc::new(f));
@@ -171,6 +179,7 @@ impl Check {
             time_limit: self.time_limit,
             max_steps: self.max_steps,
             progress: self.progress.clone().unwrap_or_else(|| Arc::new(|_| {})),
+            fingerprint: self.fingerprint,
         };
         let start = Instant::now();
         let body = self.body.clone();
@@ -214,8 +223,8 @@ pub struct CheckResult {
     pub complete: bool,
     pub elapsed: Duration,
     pub failure: Option<Failure>,
-    /// A hash of every execution's events, in order: two runs with equal fingerprints explored
-    /// the same executions.
+    /// With [`Check::fingerprint`], a hash of every execution's events in order: two runs with
+    /// equal fingerprints explored the same executions. 0 otherwise.
     pub fingerprint: u64,
 }
 
@@ -300,6 +309,7 @@ pub(crate) fn replay_body(body: Body, schedule: Vec<usize>, max_steps: usize) ->
         time_limit: DEFAULT_TIME_LIMIT,
         max_steps,
         progress: Arc::new(|_| {}),
+        fingerprint: false,
     };
     let scheduling = Scheduling::Replay {
         schedule,

@@ -43,10 +43,6 @@ loom::thread_local! {
     static LOOM_ME: Cell<usize> = Cell::new(0);
 }
 
-shuttle::thread_local! {
-    static SHUTTLE_ME: Cell<usize> = Cell::new(0);
-}
-
 /// Run `f` with the current execution.
 ///
 /// # Panics
@@ -71,10 +67,14 @@ pub(crate) fn set_current(exec: Option<Arc<Execution>>) {
 }
 
 /// The index of the model thread running now (0 is the model's main thread).
+///
+/// shuttle numbers its tasks in spawn order from 0, as the facade numbers threads (every spawn
+/// goes through the facade), so a task id is the thread index; the replay scheduler relies on
+/// the same fact.
 pub(crate) fn me() -> usize {
     with(|exec| match exec.backend {
         Backend::Loom => LOOM_ME.with(|m| m.get()),
-        Backend::Shuttle => SHUTTLE_ME.with(|m| m.get()),
+        Backend::Shuttle => usize::from(shuttle::current::me()),
         Backend::Real => REAL_ME.with(|m| m.get()),
     })
 }
@@ -82,7 +82,7 @@ pub(crate) fn me() -> usize {
 pub(crate) fn set_me(backend: Backend, index: usize) {
     match backend {
         Backend::Loom => LOOM_ME.with(|m| m.set(index)),
-        Backend::Shuttle => SHUTTLE_ME.with(|m| m.set(index)),
+        Backend::Shuttle => debug_assert_eq!(usize::from(shuttle::current::me()), index),
         Backend::Real => REAL_ME.with(|m| m.set(index)),
     }
 }
@@ -120,9 +120,11 @@ struct Object {
 }
 
 struct State {
-    thread_names: Vec<String>,
+    /// Thread names; `None` is the default, `thread-N` (thread 0 is `main`).
+    thread_names: Vec<Option<Cow<'static, str>>>,
     status: Vec<Status>,
-    object_names: Vec<String>,
+    /// Object names; `None` is the default, `<kind>#N`.
+    object_names: Vec<Option<Cow<'static, str>>>,
     objects: Vec<Object>,
     events: Vec<Event>,
     failure: Option<Outcome>,
@@ -146,11 +148,11 @@ impl Execution {
             replaying,
             aborted: AtomicBool::new(false),
             state: Mutex::new(State {
-                thread_names: vec!["main".to_string()],
+                thread_names: vec![Some(Cow::Borrowed("main"))],
                 status: vec![Status::Running],
                 object_names: Vec::new(),
                 objects: Vec::new(),
-                events: Vec::new(),
+                events: Vec::with_capacity(64),
                 failure: None,
             }),
         })
@@ -189,10 +191,6 @@ impl Execution {
     ) -> usize {
         let mut s = self.lock();
         let id = s.objects.len();
-        let name = match name {
-            Some(n) => n.into_owned(),
-            None => format!("{}#{id}", kind_name(kind)),
-        };
         s.object_names.push(name);
         s.objects.push(Object {
             kind,
@@ -207,8 +205,7 @@ impl Execution {
         self.step_point();
         let mut s = self.lock();
         let id = s.status.len();
-        s.thread_names
-            .push(name.unwrap_or_else(|| format!("thread-{id}")));
+        s.thread_names.push(name.map(Cow::Owned));
         s.status.push(Status::Running);
         self.push(&mut s, parent, EventKind::Spawn { child: id });
         self.settle(s);
@@ -372,7 +369,7 @@ impl Execution {
     }
 
     pub(crate) fn thread_name(&self, t: usize) -> String {
-        self.lock().thread_names[t].clone()
+        thread_name(&self.lock(), t)
     }
 
     pub(crate) fn has_failed(&self) -> bool {
@@ -389,18 +386,34 @@ impl Execution {
         let s = self.lock();
         let outcome = s.failure.clone().unwrap_or(Outcome::Pass);
         let trace = Trace {
-            threads: s.thread_names.clone(),
-            objects: s.object_names.clone(),
+            threads: (0..s.thread_names.len())
+                .map(|t| thread_name(&s, t))
+                .collect(),
+            objects: (0..s.object_names.len())
+                .map(|o| object_name(&s, o))
+                .collect(),
             events: s.events.clone(),
         };
         (outcome, trace)
     }
 
-    /// A hash of the events so far: equal traces hash equal.
+    /// A hash of the events so far: equal traces hash equal (FNV-1a: cheap, and only for
+    /// comparing runs, not for hash tables).
     pub(crate) fn fingerprint(&self) -> u64 {
         use std::hash::{Hash, Hasher};
+        struct Fnv(u64);
+        impl Hasher for Fnv {
+            fn finish(&self) -> u64 {
+                self.0
+            }
+            fn write(&mut self, bytes: &[u8]) {
+                for b in bytes {
+                    self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+                }
+            }
+        }
         let s = self.lock();
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
         s.events.hash(&mut h);
         s.thread_names.hash(&mut h);
         h.finish()
@@ -409,6 +422,20 @@ impl Execution {
     /// How many events have been recorded: replay's position in its schedule.
     pub(crate) fn steps(&self) -> usize {
         self.lock().events.len()
+    }
+}
+
+fn thread_name(s: &State, t: usize) -> String {
+    match &s.thread_names[t] {
+        Some(name) => name.to_string(),
+        None => format!("thread-{t}"),
+    }
+}
+
+fn object_name(s: &State, o: usize) -> String {
+    match &s.object_names[o] {
+        Some(name) => name.to_string(),
+        None => format!("{}#{o}", kind_name(s.objects[o].kind)),
     }
 }
 
@@ -442,7 +469,7 @@ fn deadlock(s: &State) -> Outcome {
 
 fn describe_blocked(s: &State) -> Vec<Blocked> {
     let held_by = |m: usize| match s.objects[m].owner {
-        Some(o) if o < s.thread_names.len() => format!("held by {}", s.thread_names[o]),
+        Some(o) if o < s.thread_names.len() => format!("held by {}", thread_name(s, o)),
         _ => "free".to_string(),
     };
     s.status
@@ -451,20 +478,20 @@ fn describe_blocked(s: &State) -> Vec<Blocked> {
         .filter_map(|(t, st)| {
             let waits_on = match *st {
                 Status::Blocked(Wait::Mutex(m)) => {
-                    format!("mutex {} ({})", s.object_names[m], held_by(m))
+                    format!("mutex {} ({})", object_name(s, m), held_by(m))
                 }
                 Status::Blocked(Wait::Condvar { condvar, .. }) => {
                     debug_assert_eq!(s.objects[condvar].kind, ObjectKind::Condvar);
                     format!(
                         "condvar {} (no notification will come)",
-                        s.object_names[condvar]
+                        object_name(s, condvar)
                     )
                 }
-                Status::Blocked(Wait::Join(u)) => format!("join of {}", s.thread_names[u]),
+                Status::Blocked(Wait::Join(u)) => format!("join of {}", thread_name(s, u)),
                 _ => return None,
             };
             Some(Blocked {
-                thread: s.thread_names[t].clone(),
+                thread: thread_name(s, t),
                 waits_on,
             })
         })

@@ -24,7 +24,7 @@ pub(super) fn run(body: Body, bound: Option<usize>, cfg: &RunConfig) -> RunResul
     builder.location = false;
     builder.log = false;
 
-    let tracker = Tracker::new(cfg.progress.clone());
+    let tracker = Tracker::new(cfg);
     let start = Instant::now();
     let t = tracker.clone();
     let max_steps = cfg.max_steps;

@@ -28,6 +28,8 @@ pub(crate) struct RunConfig {
     pub time_limit: Duration,
     pub max_steps: usize,
     pub progress: Progress,
+    /// Hash every execution's events into [`RunResult::fingerprint`] (costs a pass per execution).
+    pub fingerprint: bool,
 }
 
 /// What a backend run found.
@@ -37,7 +39,7 @@ pub(crate) struct RunResult {
     pub complete: bool,
     /// The first failing execution: its 1-based index, outcome and trace.
     pub failure: Option<(u64, Outcome, Trace)>,
-    /// A hash of every execution's events in order: equal runs have equal fingerprints.
+    /// A hash of every execution's events in order, if asked for: equal runs hash equal.
     pub fingerprint: u64,
     /// The trace of the last execution.
     pub last_trace: Option<Trace>,
@@ -64,15 +66,18 @@ pub(crate) fn run_threads(body: Body, cfg: &RunConfig) -> RunResult {
 #[derive(Clone)]
 struct Tracker {
     started: Arc<AtomicU64>,
+    fingerprinting: bool,
     fingerprint: Arc<AtomicU64>,
     latest: Arc<Mutex<Option<Arc<Execution>>>>,
     progress: Progress,
 }
 
 impl Tracker {
-    fn new(progress: Progress) -> Self {
+    fn new(cfg: &RunConfig) -> Self {
+        let progress = cfg.progress.clone();
         Tracker {
             started: Arc::default(),
+            fingerprinting: cfg.fingerprint,
             fingerprint: Arc::default(),
             latest: Arc::default(),
             progress,
@@ -92,6 +97,9 @@ impl Tracker {
     }
 
     fn add_to_fingerprint(&self, exec: &Execution) {
+        if !self.fingerprinting {
+            return;
+        }
         let h = exec.fingerprint();
         let _ = self
             .fingerprint

@@ -49,7 +49,7 @@ pub(super) fn run(body: Body, scheduling: Scheduling, seed: u64, cfg: &RunConfig
     config.max_time = Some(cfg.time_limit);
     config.silence_warnings = true;
 
-    let tracker = Tracker::new(cfg.progress.clone());
+    let tracker = Tracker::new(cfg);
     let start = Instant::now();
     let t = tracker.clone();
     let max_steps = cfg.max_steps;

@@ -154,6 +154,7 @@ fn same_seed_same_executions() {
                     .backend(b)
                     .seed(seed)
                     .executions(50)
+                    .fingerprint()
                     .run()
             };
             let (x, y) = (run(), run());
@@ -165,11 +166,13 @@ fn same_seed_same_executions() {
         .backend(BackendKind::Random)
         .seed(1)
         .executions(50)
+        .fingerprint()
         .run();
     let b = Check::new(models::handoff)
         .backend(BackendKind::Random)
         .seed(2)
         .executions(50)
+        .fingerprint()
         .run();
     assert_ne!(
         a.fingerprint, b.fingerprint,

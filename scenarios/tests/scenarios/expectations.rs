@@ -88,7 +88,14 @@ fn same_seed_gives_the_same_executions() {
         let v = scenario.find_variant(variant).unwrap();
         for seed in 0..30 {
             for backend in [BackendKind::Random, BackendKind::Pct] {
-                let go = || v.check().backend(backend).seed(seed).executions(30).run();
+                let go = || {
+                    v.check()
+                        .backend(backend)
+                        .seed(seed)
+                        .executions(30)
+                        .fingerprint()
+                        .run()
+                };
                 let (a, b) = (go(), go());
                 assert_eq!(
                     a.fingerprint, b.fingerprint,

@@ -90,6 +90,7 @@ pub struct Check {
     max_steps: usize,
     progress: Option<Progress>,
     fingerprint: bool,
+    real_time_scale: f64,
 }
 
 impl Check {
@@ -110,6 +111,7 @@ impl Check {
             max_steps: DEFAULT_MAX_STEPS,
             progress: None,
             fingerprint: false,
+            real_time_scale: 1.0,
         }
     }
 
@@ -154,6 +156,16 @@ impl Check {
         self
     }
 
+    /// Under real threads, run the model's clock at this many real seconds per model second
+    /// (default 1.0): a lease model of minutes runs in milliseconds at 0.001. The model
+    /// backends' clock is virtual and unaffected.
+    pub fn real_time_scale(mut self, scale: f64) -> Self {
+        if scale.is_finite() && scale > 0.0 {
+            self.real_time_scale = scale;
+        }
+        self
+    }
+
     /// Hash every execution's events into [`CheckResult::fingerprint`], to compare two runs.
     pub fn fingerprint(mut self) -> Self {
         self.fingerprint = true;
@@ -180,6 +192,7 @@ impl Check {
             max_steps: self.max_steps,
             progress: self.progress.clone().unwrap_or_else(|| Arc::new(|_| {})),
             fingerprint: self.fingerprint,
+            real_time_scale: self.real_time_scale,
         };
         let start = Instant::now();
         let body = self.body.clone();
@@ -310,6 +323,7 @@ pub(crate) fn replay_body(body: Body, schedule: Vec<usize>, max_steps: usize) ->
         max_steps,
         progress: Arc::new(|_| {}),
         fingerprint: false,
+        real_time_scale: 1.0,
     };
     let scheduling = Scheduling::Replay {
         schedule,

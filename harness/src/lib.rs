@@ -3,7 +3,8 @@
 //! A deterministic concurrency test harness. A model of a system's concurrency is written once
 //! against racecheck's facade, which mirrors std:
 //! [`sync`] (Mutex, RwLock, Condvar, Barrier, atomics, Arc), [`thread`] (spawn, join,
-//! yield_now, current) and [`trace`] (labeled events). The same model is then explored by:
+//! yield_now, current), [`time`] (a virtual clock: now, sleep, timeouts) and [`trace`]
+//! (labeled events). The same model is then explored by:
 //!
 //! | backend | what it does |
 //! |---|---|
@@ -53,6 +54,7 @@ mod rt;
 pub mod scenario;
 pub mod sync;
 pub mod thread;
+pub mod time;
 pub mod trace;
 
 pub use check::{BackendKind, Check, CheckResult, Failure, Replayed, Verdict};

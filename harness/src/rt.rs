@@ -91,7 +91,12 @@ pub(crate) fn set_me(backend: Backend, index: usize) {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Wait {
     Mutex(usize),
-    Condvar { condvar: usize, mutex: usize },
+    /// A condvar wait; with a deadline (virtual nanoseconds) for `wait_timeout`.
+    Condvar {
+        condvar: usize,
+        mutex: usize,
+        deadline: Option<u64>,
+    },
     Join(usize),
 }
 
@@ -99,7 +104,26 @@ enum Wait {
 enum Status {
     Running,
     Blocked(Wait),
+    /// In `time::sleep` until the virtual clock reaches `until`.
+    Sleeping {
+        until: u64,
+    },
     Finished,
+}
+
+/// Whether threads waiting on the execution's timer must look again, once the state lock is
+/// released.
+#[derive(Default)]
+struct Wake {
+    timer: bool,
+}
+
+/// What sleepers and timed condvar waiters wait on under the model backends: one condvar per
+/// execution, rung whenever one of them may be due (the clock moved, or a condvar with timed
+/// waiters was notified). They check and wait under its mutex, so no ring is missed.
+enum Timer {
+    Loom(Box<(loom::sync::Mutex<()>, loom::sync::Condvar)>),
+    Shuttle(Box<(shuttle::sync::Mutex<()>, shuttle::sync::Condvar)>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,6 +141,8 @@ struct Object {
     waiters: usize,
     /// Condvar: notifications sent to waiters that have not woken yet (never above `waiters`).
     tokens: usize,
+    /// Condvar: how many of `waiters` wait with a timeout, on the execution's timer.
+    timed_waiters: usize,
 }
 
 struct State {
@@ -128,6 +154,10 @@ struct State {
     objects: Vec<Object>,
     events: Vec<Event>,
     failure: Option<Outcome>,
+    /// The virtual clock, in nanoseconds since the execution started (model backends).
+    clock: u64,
+    /// Threads whose timed condvar wait ended by its deadline, not by a notification.
+    timed_out: Vec<bool>,
 }
 
 /// One run of a model under one backend.
@@ -138,10 +168,26 @@ pub(crate) struct Execution {
     replaying: bool,
     aborted: AtomicBool,
     state: Mutex<State>,
+    /// Created on the first `sleep`, inside the execution (loom's objects must be).
+    timer: std::sync::OnceLock<Timer>,
+    /// When the execution started, for the real clock.
+    started: std::time::Instant,
+    /// Real threads: real seconds per model second (1.0 is the real clock; 0.001 runs a
+    /// 45 s operation in 45 ms). `sleep`, `now` and timeouts scale alike.
+    pub(crate) real_time_scale: f64,
 }
 
 impl Execution {
     pub(crate) fn new(backend: Backend, max_steps: usize, replaying: bool) -> Arc<Execution> {
+        Self::with_time_scale(backend, max_steps, replaying, 1.0)
+    }
+
+    pub(crate) fn with_time_scale(
+        backend: Backend,
+        max_steps: usize,
+        replaying: bool,
+        real_time_scale: f64,
+    ) -> Arc<Execution> {
         Arc::new(Execution {
             backend,
             max_steps,
@@ -154,7 +200,12 @@ impl Execution {
                 objects: Vec::new(),
                 events: Vec::with_capacity(64),
                 failure: None,
+                clock: 0,
+                timed_out: vec![false],
             }),
+            timer: std::sync::OnceLock::new(),
+            started: std::time::Instant::now(),
+            real_time_scale,
         })
     }
 
@@ -197,8 +248,17 @@ impl Execution {
             owner: None,
             waiters: 0,
             tokens: 0,
+            timed_waiters: 0,
         });
         id
+    }
+
+    /// The current time: virtual under the model backends, real under real threads.
+    pub(crate) fn now(&self) -> std::time::Duration {
+        match self.backend {
+            Backend::Real => self.started.elapsed().div_f64(self.real_time_scale),
+            _ => std::time::Duration::from_nanos(self.lock().clock),
+        }
     }
 
     pub(crate) fn register_thread(&self, parent: usize, name: Option<String>) -> usize {
@@ -207,6 +267,7 @@ impl Execution {
         let id = s.status.len();
         s.thread_names.push(name.map(Cow::Owned));
         s.status.push(Status::Running);
+        s.timed_out.push(false);
         self.push(&mut s, parent, EventKind::Spawn { child: id });
         self.settle(s);
         id
@@ -229,7 +290,12 @@ impl Execution {
         if s.failure.is_some() {
             return;
         }
-        s.events.push(Event { thread: me, kind });
+        let time = s.clock;
+        s.events.push(Event {
+            thread: me,
+            kind,
+            time,
+        });
         if s.events.len() > self.max_steps && s.failure.is_none() {
             s.failure = Some(Outcome::StepBound {
                 steps: s.events.len(),
@@ -267,41 +333,71 @@ impl Execution {
         self.step_point();
         let mut s = self.lock();
         s.objects[mutex].owner = None;
-        // After a failure the trace ends: what unwinding threads release is not a step.
-        if s.failure.is_none() {
-            s.events.push(Event {
-                thread: me,
-                kind: EventKind::Release { object: mutex },
-            });
-        }
+        self.push(&mut s, me, EventKind::Release { object: mutex });
     }
 
-    /// Thread `me` releases `mutex` and waits on `condvar`.
-    pub(crate) fn before_wait(&self, me: usize, condvar: usize, mutex: usize) {
+    /// Thread `me` releases `mutex` and waits on `condvar`, until a notification or (with a
+    /// timeout, model backends) until the virtual clock passes the deadline.
+    pub(crate) fn before_wait(
+        &self,
+        me: usize,
+        condvar: usize,
+        mutex: usize,
+        timeout: Option<std::time::Duration>,
+    ) {
         self.step_point();
+        let deadline;
         {
             let mut s = self.lock();
             s.objects[mutex].owner = None;
             s.objects[condvar].waiters += 1;
+            s.timed_out[me] = false;
+            // Under real threads the deadline only marks the wait as timed (never stuck); the
+            // real clock ends it.
+            deadline = timeout.map(|t| {
+                s.clock
+                    .saturating_add(t.as_nanos().min(u64::MAX as u128) as u64)
+            });
+            if deadline.is_some() && self.backend != Backend::Real {
+                s.objects[condvar].timed_waiters += 1;
+            }
         }
         self.block(
             me,
             EventKind::Wait { condvar },
-            Wait::Condvar { condvar, mutex },
+            Wait::Condvar {
+                condvar,
+                mutex,
+                deadline,
+            },
         );
     }
 
-    /// Thread `me` woke from `condvar` and holds `mutex` again.
-    pub(crate) fn after_wait(&self, me: usize, condvar: usize, mutex: usize) {
+    /// Thread `me` woke from `condvar` and holds `mutex` again; true if its deadline ended the
+    /// wait rather than a notification.
+    ///
+    /// `timed` says the wait went through [`wait_timed`](Self::wait_timed), which already took
+    /// its notification; `real_timed_out` that the real clock ended a real-threads wait.
+    pub(crate) fn after_wait(
+        &self,
+        me: usize,
+        condvar: usize,
+        mutex: usize,
+        timed: bool,
+        real_timed_out: bool,
+    ) -> bool {
         self.step_point();
         let mut s = self.lock();
+        let timed_out = std::mem::take(&mut s.timed_out[me]) || real_timed_out;
         let cv = &mut s.objects[condvar];
         cv.waiters -= 1;
-        cv.tokens = cv.tokens.saturating_sub(1).min(cv.waiters);
+        let consumed = usize::from(!timed_out && !timed);
+        cv.tokens = cv.tokens.saturating_sub(consumed).min(cv.waiters);
         s.status[me] = Status::Running;
         s.objects[mutex].owner = Some(me);
-        self.push(&mut s, me, EventKind::Woken { condvar });
+        self.push(&mut s, me, EventKind::Woken { condvar, timed_out });
         self.settle(s);
+        timed_out
     }
 
     pub(crate) fn notify(&self, me: usize, condvar: usize, all: bool) {
@@ -313,8 +409,11 @@ impl Execution {
         } else {
             (cv.tokens + 1).min(cv.waiters)
         };
+        let wake = Wake {
+            timer: cv.timed_waiters > 0,
+        };
         self.push(&mut s, me, EventKind::Notify { condvar, all });
-        self.settle(s);
+        self.settle_and_wake(s, wake);
     }
 
     pub(crate) fn before_join(&self, me: usize, target: usize) {
@@ -337,15 +436,14 @@ impl Execution {
         if s.failure.is_some() || std::thread::panicking() {
             return;
         }
-        s.events.push(Event {
-            thread: me,
-            kind: EventKind::Exit,
-        });
+        self.push(&mut s, me, EventKind::Exit);
         let live = s.status.iter().any(|st| *st != Status::Finished);
-        if live && s.failure.is_none() && (0..s.status.len()).all(|t| stuck(&s, t)) {
-            s.failure = Some(deadlock(&s));
-        }
-        self.settle(s);
+        let wake = if live {
+            self.when_all_stuck(&mut s)
+        } else {
+            Wake::default()
+        };
+        self.settle_and_wake(s, wake);
     }
 
     fn block(&self, me: usize, kind: EventKind, wait: Wait) {
@@ -353,10 +451,140 @@ impl Execution {
         let mut s = self.lock();
         self.push(&mut s, me, kind);
         s.status[me] = Status::Blocked(wait);
-        if s.failure.is_none() && (0..s.status.len()).all(|t| stuck(&s, t)) {
-            s.failure = Some(deadlock(&s));
+        let wake = self.when_all_stuck(&mut s);
+        self.settle_and_wake(s, wake);
+    }
+
+    /// If no thread can run: advance the virtual clock to the earliest deadline and mark who is
+    /// due, or, with no deadline pending, record a deadlock.
+    fn when_all_stuck(&self, s: &mut State) -> Wake {
+        if s.failure.is_some() || !(0..s.status.len()).all(|t| stuck(self.backend, s, t)) {
+            return Wake::default();
         }
-        self.settle(s);
+        let deadline = |st: &Status| match *st {
+            Status::Sleeping { until } => Some(until),
+            Status::Blocked(Wait::Condvar { deadline, .. }) => deadline,
+            _ => None,
+        };
+        let Some(next) = s.status.iter().filter_map(deadline).min() else {
+            s.failure = Some(deadlock(s));
+            return Wake::default();
+        };
+        s.clock = s.clock.max(next);
+        for t in 0..s.status.len() {
+            match s.status[t] {
+                Status::Sleeping { until } if until <= s.clock => s.status[t] = Status::Running,
+                Status::Blocked(Wait::Condvar {
+                    condvar,
+                    mutex,
+                    deadline: Some(d),
+                }) if d <= s.clock => {
+                    // Timed out: it needs only its mutex back now, and takes no notification.
+                    s.timed_out[t] = true;
+                    s.objects[condvar].timed_waiters -= 1;
+                    s.status[t] = Status::Blocked(Wait::Mutex(mutex));
+                }
+                _ => {}
+            }
+        }
+        Wake { timer: true }
+    }
+
+    /// Release the state, ring the timer if someone may be due, and unwind if the execution
+    /// failed.
+    fn settle_and_wake(&self, s: MutexGuard<'_, State>, wake: Wake) {
+        if s.failure.is_some() {
+            return self.settle(s);
+        }
+        drop(s);
+        if wake.timer {
+            self.ring_timer();
+        }
+    }
+
+    fn timer(&self) -> &Timer {
+        self.timer.get_or_init(|| match self.backend {
+            Backend::Loom => Timer::Loom(Box::new((
+                loom::sync::Mutex::new(()),
+                loom::sync::Condvar::new(),
+            ))),
+            Backend::Shuttle => Timer::Shuttle(Box::new((
+                shuttle::sync::Mutex::new(()),
+                shuttle::sync::Condvar::new(),
+            ))),
+            Backend::Real => unreachable!("real threads wait on the real clock"),
+        })
+    }
+
+    fn ring_timer(&self) {
+        match self.timer() {
+            Timer::Loom(pair) => {
+                let (m, cv) = &**pair;
+                let _g = m.lock().unwrap_or_else(|p| p.into_inner());
+                cv.notify_all();
+            }
+            Timer::Shuttle(pair) => {
+                let (m, cv) = &**pair;
+                let _g = m.lock().unwrap_or_else(|p| p.into_inner());
+                cv.notify_all();
+            }
+        }
+    }
+
+    /// Wait on the timer until `done`, which is checked under the timer's mutex.
+    fn wait_on_timer(&self, done: impl Fn() -> bool) {
+        match self.timer() {
+            Timer::Loom(pair) => {
+                let (m, cv) = &**pair;
+                let mut g = m.lock().unwrap_or_else(|p| p.into_inner());
+                while !done() {
+                    g = cv.wait(g).unwrap_or_else(|p| p.into_inner());
+                }
+            }
+            Timer::Shuttle(pair) => {
+                let (m, cv) = &**pair;
+                let mut g = m.lock().unwrap_or_else(|p| p.into_inner());
+                while !done() {
+                    g = cv.wait(g).unwrap_or_else(|p| p.into_inner());
+                }
+            }
+        }
+    }
+
+    /// Thread `me` sleeps for `duration` of virtual time (model backends): it runs again once
+    /// every other thread is blocked or asleep and its deadline is the earliest.
+    pub(crate) fn sleep(&self, me: usize, duration: std::time::Duration) {
+        self.step_point();
+        self.timer();
+        let mut s = self.lock();
+        let nanos = duration.as_nanos().min(u64::MAX as u128) as u64;
+        let until = s.clock.saturating_add(nanos);
+        self.push(&mut s, me, EventKind::Sleep { duration: nanos });
+        s.status[me] = Status::Sleeping { until };
+        let wake = self.when_all_stuck(&mut s);
+        self.settle_and_wake(s, wake);
+        self.wait_on_timer(|| !matches!(self.lock().status[me], Status::Sleeping { .. }));
+        self.record(me, EventKind::Woke);
+    }
+
+    /// A timed condvar wait under the model backends, once [`before_wait`](Self::before_wait)
+    /// released the mutex: wait on the timer until a notification of `condvar` (one of its
+    /// tokens) or the deadline. Either way the thread then needs only its mutex back.
+    pub(crate) fn wait_timed(&self, me: usize, condvar: usize, mutex: usize) {
+        self.wait_on_timer(|| {
+            let mut s = self.lock();
+            if s.timed_out[me] {
+                return true;
+            }
+            let cv = &mut s.objects[condvar];
+            if cv.tokens == 0 {
+                return false;
+            }
+            cv.tokens -= 1;
+            cv.timed_waiters -= 1;
+            s.status[me] = Status::Blocked(Wait::Mutex(mutex));
+            true
+        });
     }
 
     /// Record a failure (the first one wins) and mark the execution aborted.
@@ -447,15 +675,22 @@ fn kind_name(kind: ObjectKind) -> &'static str {
     }
 }
 
-/// Whether thread `t` can never run again unless another thread acts. A finished thread counts
-/// as stuck: it will not act.
-fn stuck(s: &State, t: usize) -> bool {
+/// Whether thread `t` cannot run unless another thread acts or the clock moves. A finished
+/// thread counts as stuck: it will not act. Under real threads the clock moves by itself, so a
+/// sleeper or a timed waiter is never stuck.
+fn stuck(backend: Backend, s: &State, t: usize) -> bool {
     match s.status[t] {
         Status::Running => false,
         Status::Finished => true,
+        Status::Sleeping { .. } => backend != Backend::Real,
         Status::Blocked(Wait::Mutex(m)) => s.objects[m].owner.is_some(),
-        Status::Blocked(Wait::Condvar { condvar, mutex }) => {
-            s.objects[condvar].tokens == 0 || s.objects[mutex].owner.is_some()
+        Status::Blocked(Wait::Condvar {
+            condvar,
+            mutex,
+            deadline,
+        }) => {
+            (s.objects[condvar].tokens == 0 || s.objects[mutex].owner.is_some())
+                && !(deadline.is_some() && backend == Backend::Real)
         }
         Status::Blocked(Wait::Join(u)) => s.status[u] != Status::Finished,
     }

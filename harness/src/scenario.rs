@@ -1,7 +1,8 @@
 //! Scenarios: a model, its workload and invariant, and what each variant must end in.
 
 use crate::backend::Body;
-use crate::outcome::Expect;
+use crate::check::BackendKind;
+use crate::outcome::{Expect, OutcomeKind};
 use std::sync::Arc;
 
 /// One system under test, registered by name (e.g. `lock_manager`), with its variants.
@@ -19,6 +20,13 @@ pub struct Variant {
     pub about: &'static str,
     pub expect: Expect,
     pub(crate) body: Body,
+    /// Real threads: real seconds per model second (see [`Check::real_time_scale`]).
+    ///
+    /// [`Check::real_time_scale`]: crate::Check::real_time_scale
+    pub real_time_scale: f64,
+    /// Backends known not to reach this variant's bug within a default budget, and why: for
+    /// them "not found" is expected too (and reported as such), never "verified".
+    pub beyond_reach: Vec<(BackendKind, &'static str)>,
 }
 
 impl Scenario {
@@ -43,7 +51,30 @@ impl Scenario {
             about,
             expect,
             body: Arc::new(body),
+            real_time_scale: 1.0,
+            beyond_reach: Vec::new(),
         });
+        self
+    }
+
+    /// Say that `backend` does not reach `variant`'s bug within a default budget, and why.
+    ///
+    /// # Panics
+    /// If the scenario has no such variant: a catalogue mistake.
+    pub fn beyond_reach(mut self, variant: &str, backend: BackendKind, why: &'static str) -> Self {
+        let v = self.variants.iter_mut().find(|v| v.name == variant);
+        v.unwrap_or_else(|| panic!("{}: no variant {variant}", self.name))
+            .beyond_reach
+            .push((backend, why));
+        self
+    }
+
+    /// Run every variant's real-threads checks at `scale` real seconds per model second: for
+    /// models whose clock counts minutes (leases, heartbeats). Call after adding the variants.
+    pub fn real_time_scale(mut self, scale: f64) -> Self {
+        for v in &mut self.variants {
+            v.real_time_scale = scale;
+        }
         self
     }
 
@@ -53,9 +84,19 @@ impl Scenario {
 }
 
 impl Variant {
+    /// Whether a check under `backend` that found `found` ended as this variant expects.
+    pub fn is_met_by(&self, backend: BackendKind, found: Option<OutcomeKind>) -> bool {
+        self.expect.is_met_by(found) || (found.is_none() && self.is_beyond_reach(backend))
+    }
+
+    /// Why `backend` is known not to reach this variant's bug, if it is.
+    pub fn is_beyond_reach(&self, backend: BackendKind) -> bool {
+        self.beyond_reach.iter().any(|(b, _)| *b == backend)
+    }
+
     /// A check of this variant, to configure and run.
     pub fn check(&self) -> crate::Check {
-        crate::Check::from_body(self.body.clone())
+        crate::Check::from_body(self.body.clone()).real_time_scale(self.real_time_scale)
     }
 }
 

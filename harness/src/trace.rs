@@ -19,6 +19,8 @@ pub fn event(label: impl Into<Cow<'static, str>>) {
 pub(crate) struct Event {
     pub thread: usize,
     pub kind: EventKind,
+    /// The virtual time of the step, in nanoseconds (0 under real threads).
+    pub time: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -47,6 +49,7 @@ pub(crate) enum EventKind {
     },
     Woken {
         condvar: usize,
+        timed_out: bool,
     },
     Notify {
         condvar: usize,
@@ -58,6 +61,11 @@ pub(crate) enum EventKind {
         value: i128,
     },
     Yield,
+    /// `time::sleep(duration)`, in nanoseconds.
+    Sleep {
+        duration: u64,
+    },
+    Woke,
     Label(Cow<'static, str>),
 }
 
@@ -95,9 +103,20 @@ impl Trace {
     }
 
     /// Step `i` as a line a person reads: `"heartbeat: lock LockManager._lock"`.
+    ///
+    /// Once the virtual clock has moved, the line ends with the time: `"... @ 30s"`.
     pub fn line(&self, i: usize) -> String {
         let e = &self.events[i];
-        format!("{}: {}", self.threads[e.thread], self.describe(&e.kind))
+        let what = self.describe(&e.kind);
+        match e.time {
+            0 => format!("{}: {what}", self.threads[e.thread]),
+            t => format!("{}: {what} @ {}", self.threads[e.thread], format_nanos(t)),
+        }
+    }
+
+    /// The virtual time of step `i`.
+    pub fn time_of(&self, i: usize) -> std::time::Duration {
+        std::time::Duration::from_nanos(self.events[i].time)
     }
 
     /// Every step as a line.
@@ -117,7 +136,14 @@ impl Trace {
             EventKind::Acquired { object } => format!("acquired {}", obj(object)),
             EventKind::Release { object } => format!("release {}", obj(object)),
             EventKind::Wait { condvar } => format!("wait {}", obj(condvar)),
-            EventKind::Woken { condvar } => format!("woken {}", obj(condvar)),
+            EventKind::Woken {
+                condvar,
+                timed_out: false,
+            } => format!("woken {}", obj(condvar)),
+            EventKind::Woken {
+                condvar,
+                timed_out: true,
+            } => format!("timed out on {}", obj(condvar)),
             EventKind::Notify { condvar, all } => {
                 format!(
                     "notify_{} {}",
@@ -129,7 +155,25 @@ impl Trace {
                 format!("{op} {} -> {value}", obj(object))
             }
             EventKind::Yield => "yield".to_string(),
+            EventKind::Sleep { duration } => format!("sleep {}", format_nanos(*duration)),
+            EventKind::Woke => "woke".to_string(),
             EventKind::Label(label) => format!("\"{label}\""),
         }
+    }
+}
+
+/// A virtual time as a person reads it: `30s`, `1.5s`, `250ms`, `12us`, `7ns`.
+pub(crate) fn format_nanos(t: u64) -> String {
+    const S: u64 = 1_000_000_000;
+    if t % S == 0 {
+        format!("{}s", t / S)
+    } else if t % 1_000_000 == 0 && t < S {
+        format!("{}ms", t / 1_000_000)
+    } else if t % 1_000_000 == 0 {
+        format!("{}s", t as f64 / S as f64)
+    } else if t % 1_000 == 0 {
+        format!("{}us", t / 1_000)
+    } else {
+        format!("{t}ns")
     }
 }

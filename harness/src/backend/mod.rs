@@ -30,6 +30,8 @@ pub(crate) struct RunConfig {
     pub progress: Progress,
     /// Hash every execution's events into [`RunResult::fingerprint`] (costs a pass per execution).
     pub fingerprint: bool,
+    /// Real threads: real seconds per model second.
+    pub real_time_scale: f64,
 }
 
 /// What a backend run found.

@@ -24,7 +24,8 @@ pub(super) fn run(body: Body, cfg: &RunConfig) -> RunResult {
     while executions < cfg.executions && super::time_left(start, cfg.time_limit) {
         executions += 1;
         (cfg.progress)(executions);
-        let exec = Execution::new(Backend::Real, cfg.max_steps, false);
+        let exec =
+            Execution::with_time_scale(Backend::Real, cfg.max_steps, false, cfg.real_time_scale);
         let (done_tx, done_rx) = mpsc::channel();
         let main_exec = exec.clone();
         let main_body = body.clone();

@@ -7,6 +7,6 @@ pub mod atomic;
 mod mutex;
 mod rwlock;
 
-pub use mutex::{Condvar, Mutex, MutexGuard};
+pub use mutex::{Condvar, Mutex, MutexGuard, WaitTimeoutResult};
 pub use rwlock::{Barrier, BarrierWaitResult, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use std::sync::{Arc, LockResult};

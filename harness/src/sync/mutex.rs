@@ -68,13 +68,7 @@ impl<T> Mutex<T> {
         let exec = current();
         let me = rt::me();
         exec.before_lock(me, self.id);
-        let inner = match &self.inner {
-            MutexInner::Loom(m) => GuardInner::Loom(m.lock().unwrap_or_else(|p| p.into_inner())),
-            MutexInner::Shuttle(m) => {
-                GuardInner::Shuttle(m.lock().unwrap_or_else(|p| p.into_inner()))
-            }
-            MutexInner::Real(m) => GuardInner::Real(m.lock(&exec)),
-        };
+        let inner = self.relock_inner();
         let guard = MutexGuard {
             mutex: self,
             me,
@@ -82,6 +76,19 @@ impl<T> Mutex<T> {
         };
         exec.after_lock(me, self.id);
         Ok(guard)
+    }
+}
+
+impl<T> Mutex<T> {
+    /// Take the backend lock with no bookkeeping: the caller records the wait.
+    fn relock_inner(&self) -> GuardInner<'_, T> {
+        match &self.inner {
+            MutexInner::Loom(m) => GuardInner::Loom(m.lock().unwrap_or_else(|p| p.into_inner())),
+            MutexInner::Shuttle(m) => {
+                GuardInner::Shuttle(m.lock().unwrap_or_else(|p| p.into_inner()))
+            }
+            MutexInner::Real(m) => GuardInner::Real(m.lock(&current())),
+        }
     }
 }
 
@@ -140,10 +147,23 @@ pub struct Condvar {
     inner: CondvarInner,
 }
 
+/// Under the model backends a timed wait does not use the backend condvar: it waits on the
+/// execution's timer, which the virtual clock and notifications of this condvar ring.
 enum CondvarInner {
     Loom(loom::sync::Condvar),
     Shuttle(shuttle::sync::Condvar),
     Real(real::Condvar),
+}
+
+/// Returned by [`Condvar::wait_timeout`], like std's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WaitTimeoutResult(bool);
+
+impl WaitTimeoutResult {
+    /// Whether the wait ended because its timeout elapsed.
+    pub fn timed_out(&self) -> bool {
+        self.0
+    }
 }
 
 impl Default for Condvar {
@@ -185,31 +205,63 @@ impl Condvar {
     }
 
     /// Release the guard's mutex, wait for a notification, and take the mutex again.
-    pub fn wait<'a, T>(&self, mut guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
+    pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
+        Ok(self.wait_for(guard, None).0)
+    }
+
+    /// Like [`wait`](Self::wait), but give up once `timeout` has passed: virtual time under the
+    /// model backends (the clock moves when no thread can run), real time under real threads.
+    pub fn wait_timeout<'a, T>(
+        &self,
+        guard: MutexGuard<'a, T>,
+        timeout: std::time::Duration,
+    ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
+        let (guard, timed_out) = self.wait_for(guard, Some(timeout));
+        Ok((guard, WaitTimeoutResult(timed_out)))
+    }
+
+    fn wait_for<'a, T>(
+        &self,
+        mut guard: MutexGuard<'a, T>,
+        timeout: Option<std::time::Duration>,
+    ) -> (MutexGuard<'a, T>, bool) {
         let exec = current();
         let me = guard.me;
         let mutex_ref: &'a Mutex<T> = guard.mutex;
         let mutex = mutex_ref.id;
-        exec.before_wait(me, self.id, mutex);
+        exec.before_wait(me, self.id, mutex, timeout);
         let inner = guard.inner.take().expect("guard is held");
         // The bookkeeping already released the mutex; the emptied guard must not release it again.
         std::mem::forget(guard);
+        let mut real_timed_out = false;
+        let timed = timeout.is_some() && !matches!(self.inner, CondvarInner::Real(_));
         let woken = match (&self.inner, inner) {
+            (_, g) if timed => {
+                drop(g);
+                exec.wait_timed(me, self.id, mutex);
+                mutex_ref.relock_inner()
+            }
             (CondvarInner::Loom(cv), GuardInner::Loom(g)) => {
                 GuardInner::Loom(cv.wait(g).unwrap_or_else(|p| p.into_inner()))
             }
             (CondvarInner::Shuttle(cv), GuardInner::Shuttle(g)) => {
                 GuardInner::Shuttle(cv.wait(g).unwrap_or_else(|p| p.into_inner()))
             }
-            (CondvarInner::Real(cv), GuardInner::Real(g)) => GuardInner::Real(cv.wait(g, &exec)),
+            (CondvarInner::Real(cv), GuardInner::Real(g)) => {
+                let scaled = timeout.map(|t| t.mul_f64(exec.real_time_scale));
+                let (g, timed_out) = cv.wait(g, &exec, scaled);
+                real_timed_out = timed_out;
+                GuardInner::Real(g)
+            }
             _ => unreachable!("a condvar and a mutex of one execution share its backend"),
         };
-        exec.after_wait(me, self.id, mutex);
-        Ok(MutexGuard {
+        let timed_out = exec.after_wait(me, self.id, mutex, timed, real_timed_out);
+        let guard = MutexGuard {
             mutex: mutex_ref,
             me,
             inner: Some(woken),
-        })
+        };
+        (guard, timed_out)
     }
 
     pub fn notify_one(&self) {

@@ -3,3 +3,4 @@
 mod models;
 mod outcomes;
 mod race_files;
+mod time;

@@ -59,8 +59,9 @@ struct CheckArgs {
     /// loom's preemption bound (unbounded when omitted).
     #[arg(long)]
     preemption_bound: Option<usize>,
-    /// Wall-clock limit of each check, in seconds.
-    #[arg(long, default_value_t = 60.0)]
+    /// Wall-clock limit of each check, in seconds (a fix that is not refuted by then is
+    /// "not found"; a bug must be found by then).
+    #[arg(long, default_value_t = 20.0)]
     time_limit: f64,
     /// Where the report and race files go.
     #[arg(long, default_value = "reports/latest")]

@@ -158,6 +158,11 @@ struct State {
     clock: u64,
     /// Threads whose timed condvar wait ended by its deadline, not by a notification.
     timed_out: Vec<bool>,
+    /// Replay only: threads that recorded a release (or a condvar wait) whose backend mutex is
+    /// not released yet. shuttle switches *before* it releases a mutex, so a replay may have to
+    /// let such a thread finish its release, with no event, before the next recorded step can
+    /// run. Cleared at the thread's next step point.
+    releasing: Vec<bool>,
 }
 
 /// One run of a model under one backend.
@@ -202,6 +207,7 @@ impl Execution {
                 failure: None,
                 clock: 0,
                 timed_out: vec![false],
+                releasing: vec![false],
             }),
             timer: std::sync::OnceLock::new(),
             started: std::time::Instant::now(),
@@ -216,8 +222,15 @@ impl Execution {
     /// are unaffected: at an extra switch point the follower picks the thread already running.
     fn step_point(&self) {
         if self.replaying && !std::thread::panicking() {
+            let me = usize::from(shuttle::current::me());
+            self.lock().releasing[me] = false;
             shuttle::thread::yield_now();
         }
+    }
+
+    /// Replay: whether thread `t` recorded a release its backend has not carried out yet.
+    pub(crate) fn releasing(&self, t: usize) -> bool {
+        self.lock().releasing.get(t).copied().unwrap_or(false)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -268,6 +281,7 @@ impl Execution {
         s.thread_names.push(name.map(Cow::Owned));
         s.status.push(Status::Running);
         s.timed_out.push(false);
+        s.releasing.push(false);
         self.push(&mut s, parent, EventKind::Spawn { child: id });
         self.settle(s);
         id
@@ -334,6 +348,9 @@ impl Execution {
         let mut s = self.lock();
         s.objects[mutex].owner = None;
         self.push(&mut s, me, EventKind::Release { object: mutex });
+        if self.replaying {
+            s.releasing[me] = true;
+        }
     }
 
     /// Thread `me` releases `mutex` and waits on `condvar`, until a notification or (with a
@@ -371,6 +388,9 @@ impl Execution {
                 deadline,
             },
         );
+        if self.replaying {
+            self.lock().releasing[me] = true;
+        }
     }
 
     /// Thread `me` woke from `condvar` and holds `mutex` again; true if its deadline ended the

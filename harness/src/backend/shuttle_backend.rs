@@ -92,9 +92,18 @@ impl Scheduler for FollowSchedule {
         _current: Option<TaskId>,
         _is_yielding: bool,
     ) -> Option<TaskId> {
-        let step = rt::current().map(|e| e.steps()).unwrap_or(0);
+        let exec = rt::current();
+        let step = exec.as_ref().map(|e| e.steps()).unwrap_or(0);
         let wanted = self.schedule.get(step).copied();
         let pick = wanted.and_then(|t| runnable.iter().find(|task| usize::from(task.id()) == t));
+        // The recorded thread waits for a mutex another thread has recorded releasing but not
+        // released yet: let that one finish its release (it records nothing) first.
+        let pick = pick.or_else(|| {
+            let exec = exec.as_ref()?;
+            runnable
+                .iter()
+                .find(|task| exec.releasing(usize::from(task.id())))
+        });
         match pick {
             Some(task) => Some(task.id()),
             None => {

@@ -7,3 +7,4 @@
 pub mod dynamo;
 pub mod lock_manager;
 pub mod pylock;
+pub mod sqlite;

@@ -5,10 +5,16 @@
 //! asserts every variant's expected outcome under every backend and replays `races/*.race`.
 
 pub mod lock_manager;
+pub mod sqlite;
+pub mod sqlite_judge;
 
 use racecheck::Catalogue;
 
 /// Every scenario, in the order `racecheck list` shows them.
 pub fn catalogue() -> Catalogue {
-    Catalogue::new(vec![lock_manager::scenario()])
+    Catalogue::new(vec![
+        lock_manager::scenario(),
+        sqlite::ticket_lease(),
+        sqlite::next_ticket(),
+    ])
 }

@@ -1,6 +1,10 @@
 //! The scenario suite, one binary: every variant's expected outcome under every backend, the
-//! recorded races replayed, determinism, and the CLI's handling of bad input.
+//! recorded races replayed, determinism, the CLI's handling of bad input, and real SQLite as
+//! the judge of the SQLite model (conformance rows, outcome sets).
 
 mod cli;
 mod expectations;
 mod races;
+mod sqlite_conformance;
+mod sqlite_outcomes;
+mod sqlite_scenarios;

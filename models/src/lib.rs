@@ -5,6 +5,8 @@
 //! has a `Variant` enum: the bug as reported and its fixes.
 
 pub mod dynamo;
+pub mod lease;
 pub mod lock_manager;
 pub mod pylock;
+pub mod singleton_cache;
 pub mod sqlite;

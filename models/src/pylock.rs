@@ -79,6 +79,15 @@ impl RLock {
         }
     }
 
+    /// `with self._lock:` — acquire, run `f`, release.
+    pub fn with<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.acquire();
+        let r = f();
+        self.release()
+            .expect("the owner of a `with` block releases it");
+        r
+    }
+
     pub fn release(&self) -> Result<(), ReleaseError> {
         let me = thread::current().id();
         let mut s = self.state.lock().unwrap();

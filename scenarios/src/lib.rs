@@ -4,7 +4,9 @@
 //! `racecheck list` prints it; `racecheck check` runs it; `cargo test -p racecheck-scenarios`
 //! asserts every variant's expected outcome under every backend and replays `races/*.race`.
 
+pub mod lease;
 pub mod lock_manager;
+pub mod singleton_cache;
 pub mod sqlite;
 pub mod sqlite_judge;
 
@@ -14,6 +16,9 @@ use racecheck::Catalogue;
 pub fn catalogue() -> Catalogue {
     Catalogue::new(vec![
         lock_manager::scenario(),
+        lease::redis(),
+        lease::dynamodb(),
+        singleton_cache::scenario(),
         sqlite::ticket_lease(),
         sqlite::next_ticket(),
     ])

@@ -19,39 +19,101 @@ fn budget(backend: BackendKind, expect: Expect) -> u64 {
 }
 
 fn run(scenario: &str, variant: &str, backend: BackendKind) -> CheckResult {
+    run_capped(scenario, variant, backend, Duration::from_secs(120))
+}
+
+fn run_capped(scenario: &str, variant: &str, backend: BackendKind, cap: Duration) -> CheckResult {
     let cat = catalogue();
     let v = cat.find(scenario).unwrap().find_variant(variant).unwrap();
     v.check()
         .backend(backend)
         .executions(budget(backend, v.expect))
         .seed(1)
-        .time_limit(Duration::from_secs(120))
+        .time_limit(cap)
         .run()
 }
 
-#[test]
-fn every_variant_meets_its_expectation_under_every_backend() {
+/// Every variant of `scenario` under every backend. A passing variant's checks stop at
+/// `pass_cap` of wall time ("not found in n executions" still meets `Expect::Pass`); a bug
+/// must be found within the full budget.
+fn meets_expectations(scenario: &str, pass_cap: Duration) {
+    let cat = catalogue();
+    let s = cat.find(scenario).expect("scenario exists");
     let mut failures = Vec::new();
-    for scenario in catalogue().scenarios {
-        for variant in &scenario.variants {
-            for backend in BackendKind::ALL {
-                let r = run(scenario.name, variant.name, backend);
+    for variant in &s.variants {
+        for backend in BackendKind::ALL {
+            let cap = match variant.expect {
+                Expect::Pass => pass_cap,
+                Expect::Fail(_) => Duration::from_secs(120),
+            };
+            let r = run_capped(s.name, variant.name, backend, cap);
+            if !variant.is_met_by(backend, r.found()) {
                 let found = r.failure.as_ref().map(|f| f.outcome.to_string());
-                if !variant.expect.is_met_by(r.found()) {
-                    failures.push(format!(
-                        "{}/{} [{}]: expected {}, got {} after {} executions",
-                        scenario.name,
-                        variant.name,
-                        backend,
-                        variant.expect,
-                        found.unwrap_or_else(|| r.verdict().to_string()),
-                        r.executions
-                    ));
-                }
+                failures.push(format!(
+                    "{}/{} [{}]: expected {}, got {} after {} executions",
+                    s.name,
+                    variant.name,
+                    backend,
+                    variant.expect,
+                    found.unwrap_or_else(|| r.verdict().to_string()),
+                    r.executions
+                ));
             }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The scenarios with an expectation test below; a new scenario must join this list.
+const COVERED: [&str; 6] = [
+    "lock_manager",
+    "lease.redis",
+    "lease.dynamodb",
+    "singleton_cache",
+    "sqlite.ticket_lease",
+    "sqlite.next_ticket",
+];
+
+#[test]
+fn every_scenario_has_an_expectation_test() {
+    for s in catalogue().scenarios {
+        assert!(
+            COVERED.contains(&s.name),
+            "{} has no expectation test",
+            s.name
+        );
+    }
+}
+
+#[test]
+fn lock_manager_meets_its_expectations() {
+    // Full budgets: issue 2 asks for 10,000 PCT executions of each fix.
+    meets_expectations("lock_manager", Duration::from_secs(120));
+}
+
+#[test]
+fn lease_redis_meets_its_expectations() {
+    meets_expectations("lease.redis", Duration::from_secs(3));
+}
+
+#[test]
+fn lease_dynamodb_meets_its_expectations() {
+    meets_expectations("lease.dynamodb", Duration::from_secs(3));
+}
+
+#[test]
+fn singleton_cache_meets_its_expectations() {
+    meets_expectations("singleton_cache", Duration::from_secs(10));
+}
+
+#[test]
+fn sqlite_ticket_lease_meets_its_expectations() {
+    meets_expectations("sqlite.ticket_lease", Duration::from_secs(10));
+}
+
+#[test]
+fn sqlite_next_ticket_meets_its_expectations() {
+    meets_expectations("sqlite.next_ticket", Duration::from_secs(10));
 }
 
 /// loom explores both fixes completely; the counts are pinned so that an exploration

@@ -4,6 +4,7 @@
 
 mod cli;
 mod expectations;
+mod lease_configs;
 mod races;
 mod sqlite_conformance;
 mod sqlite_outcomes;

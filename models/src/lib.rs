@@ -4,9 +4,11 @@
 //! Each model keeps the real system's names, call order and log messages (as trace labels), and
 //! has a `Variant` enum: the bug as reported and its fixes.
 
+pub mod compaction;
 pub mod dynamo;
 pub mod lease;
 pub mod lock_manager;
+pub mod pipeline;
 pub mod pylock;
 pub mod singleton_cache;
 pub mod sqlite;

@@ -4,8 +4,10 @@
 //! `racecheck list` prints it; `racecheck check` runs it; `cargo test -p racecheck-scenarios`
 //! asserts every variant's expected outcome under every backend and replays `races/*.race`.
 
+pub mod compaction;
 pub mod lease;
 pub mod lock_manager;
+pub mod pipeline;
 pub mod singleton_cache;
 pub mod sqlite;
 pub mod sqlite_judge;
@@ -21,5 +23,7 @@ pub fn catalogue() -> Catalogue {
         singleton_cache::scenario(),
         sqlite::ticket_lease(),
         sqlite::next_ticket(),
+        compaction::scenario(),
+        pipeline::scenario(),
     ])
 }

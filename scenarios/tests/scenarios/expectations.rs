@@ -65,13 +65,15 @@ fn meets_expectations(scenario: &str, pass_cap: Duration) {
 }
 
 /// The scenarios with an expectation test below; a new scenario must join this list.
-const COVERED: [&str; 6] = [
+const COVERED: [&str; 8] = [
     "lock_manager",
     "lease.redis",
     "lease.dynamodb",
     "singleton_cache",
     "sqlite.ticket_lease",
     "sqlite.next_ticket",
+    "compaction",
+    "pipeline",
 ];
 
 #[test]
@@ -114,6 +116,16 @@ fn sqlite_ticket_lease_meets_its_expectations() {
 #[test]
 fn sqlite_next_ticket_meets_its_expectations() {
     meets_expectations("sqlite.next_ticket", Duration::from_secs(10));
+}
+
+#[test]
+fn compaction_meets_its_expectations() {
+    meets_expectations("compaction", Duration::from_secs(3));
+}
+
+#[test]
+fn pipeline_meets_its_expectations() {
+    meets_expectations("pipeline", Duration::from_secs(3));
 }
 
 /// loom explores both fixes completely; the counts are pinned so that an exploration

@@ -3,6 +3,7 @@
 //! the judge of the SQLite model (conformance rows, outcome sets).
 
 mod cli;
+mod compaction_figures;
 mod expectations;
 mod lease_configs;
 mod races;

@@ -1,0 +1,119 @@
+//! `compaction`: seed 004's four compaction phases over S3 (a versioned pointer), EFS and a
+//! lease lock, as built and with the seed's proposed split upload.
+
+use racecheck::{BackendKind, Check, Expect, OutcomeKind, Scenario};
+use racecheck_models::compaction::{run, Config, Figures, Protocol};
+use std::sync::{Arc, Mutex};
+
+const LOST_UPDATE: Expect = Expect::Fail(OutcomeKind::Invariant);
+/// Compactors per checked execution (three plus main fits loom's five threads).
+pub const COMPACTORS: usize = 3;
+
+pub fn scenario() -> Scenario {
+    Scenario::new(
+        "compaction",
+        "seed 004: 3 compactors, pointer CAS, merge off-lock, upload under the lease lock or split",
+    )
+    .variant(
+        "upload-under-lock",
+        "as built: CAS validations on-lock, upload + validation + pointer update under the lock",
+        Expect::Pass,
+        || {
+            run(&Config::new(Protocol::UploadUnderLock, COMPACTORS));
+        },
+    )
+    .variant(
+        "split-upload",
+        "the seed's split: upload to a versioned key off-lock, final CAS + pointer update on-lock",
+        Expect::Pass,
+        || {
+            run(&Config::new(Protocol::SplitUpload, COMPACTORS));
+        },
+    )
+    .variant(
+        "split-upload-no-final-cas",
+        "the split with an unconditional pointer update: the last writer wins, a delta is lost",
+        LOST_UPDATE,
+        || {
+            run(&Config::new(Protocol::SplitUploadNoFinalCas, COMPACTORS));
+        },
+    )
+    .variant(
+        "no-cas",
+        "as built without the CAS validations: the lock serialises uploads of stale merges",
+        LOST_UPDATE,
+        || {
+            run(&Config::new(Protocol::NoCas, COMPACTORS));
+        },
+    )
+    // Under real threads a model second takes 1 ms.
+    .real_time_scale(0.001)
+}
+
+/// The protocol a variant name stands for.
+pub fn protocol(variant: &str) -> Option<Protocol> {
+    Some(match variant {
+        "upload-under-lock" => Protocol::UploadUnderLock,
+        "split-upload" => Protocol::SplitUpload,
+        "split-upload-no-final-cas" => Protocol::SplitUploadNoFinalCas,
+        "no-cas" => Protocol::NoCas,
+        _ => return None,
+    })
+}
+
+/// Run one execution of `cfg` (shuttle, random schedule, `seed`) and return its figures in
+/// virtual time, or the failure's description if the execution failed its invariants.
+pub fn figures(cfg: Config, seed: u64) -> Result<Figures, String> {
+    let out = Arc::new(Mutex::new(None));
+    let o = out.clone();
+    let r = Check::new(move || {
+        let f = run(&cfg);
+        *o.lock().unwrap() = Some(f);
+    })
+    .backend(BackendKind::Random)
+    .seed(seed)
+    .executions(1)
+    .run();
+    if let Some(f) = r.failure {
+        return Err(f.outcome.to_string());
+    }
+    let f = out.lock().unwrap().take();
+    f.ok_or_else(|| "the execution returned no figures".to_string())
+}
+
+/// The markdown table of lock hold per compaction and throughput, N = 1..=3 compactors per
+/// variant, each compactor running `rounds` compactions.
+pub fn figures_table(rounds: usize) -> String {
+    let mut t = String::from(
+        "| variant | N | compactions | lock hold / compaction | longest hold | CAS failures \
+         | cleaned uploads | makespan | compactions / min | result |\n\
+         |---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for v in scenario().variants {
+        let p = protocol(v.name).expect("every variant has a protocol");
+        for n in 1..=3 {
+            let cfg = Config {
+                rounds,
+                ..Config::new(p, n)
+            };
+            match figures(cfg, 1) {
+                Ok(f) => t.push_str(&format!(
+                    "| {} | {n} | {} | {:.0} ms | {:.0} ms | {} | {} | {:.1} s | {:.2} | ok |\n",
+                    v.name,
+                    f.compactions,
+                    f.hold_per_compaction.as_secs_f64() * 1e3,
+                    f.longest_hold.as_secs_f64() * 1e3,
+                    f.stats.cas_failures,
+                    f.stats.cleaned,
+                    f.makespan.as_secs_f64(),
+                    f.per_minute,
+                )),
+                Err(e) => {
+                    let e: String = e.chars().take(60).collect();
+                    t.push_str(&format!("| {} | {n} | | | | | | | | {e}… |\n", v.name))
+                }
+            }
+        }
+    }
+    t
+}

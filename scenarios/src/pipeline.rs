@@ -1,0 +1,32 @@
+//! `pipeline`: seed 002's receipt pipeline (upload, stream, queue, compaction workers,
+//! validation's metadata correction) and its authors' "No race condition" claim.
+
+use racecheck::{Expect, OutcomeKind, Scenario};
+use racecheck_models::pipeline::{run, Config, Variant};
+
+pub fn scenario() -> Scenario {
+    Scenario::new(
+        "pipeline",
+        "seed 002: delta merge and metadata compaction from an unordered queue, 2 workers",
+    )
+    .variant(
+        "as-built",
+        "the seed's 'validation 30 s, compaction 60 s': the metadata update hits no ids, the \
+         merge's retry re-adds the old metadata",
+        Expect::Fail(OutcomeKind::Invariant),
+        || run(&Config::slow_merge(Variant::AsBuilt)),
+    )
+    .variant(
+        "as-built-quick-merge",
+        "as built with a 3.5 s merge and validation 25 s later: the merge publishes first",
+        Expect::Pass,
+        || run(&Config::quick_merge(Variant::AsBuilt)),
+    )
+    .variant(
+        "merge-reads-metadata",
+        "fix: the delta merge stamps the current ReceiptMetadata (60 s merge, validation at 30 s)",
+        Expect::Pass,
+        || run(&Config::slow_merge(Variant::MergeReadsMetadata)),
+    )
+    .real_time_scale(0.001)
+}

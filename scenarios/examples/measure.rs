@@ -3,6 +3,10 @@
 //! model written directly on loom and on shuttle, measured in one run.
 //!
 //! `cargo run --release -p racecheck-scenarios --example measure`
+//!
+//! For a profiler, `measure profile [raw] N` runs only the small model N times under shuttle's
+//! random scheduler, through racecheck or (with `raw`) directly:
+//! `valgrind --tool=callgrind target/release/examples/measure profile raw 2000`.
 
 use racecheck::{BackendKind, Check};
 use racecheck_scenarios::catalogue;
@@ -67,6 +71,19 @@ fn raw_loom_model() {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("profile") {
+        let n: usize = args.last().and_then(|a| a.parse().ok()).unwrap_or(2000);
+        if args.iter().any(|a| a == "raw") {
+            shuttle::check_random(raw_shuttle_model, n);
+        } else {
+            Check::new(facade_model)
+                .backend(BackendKind::Random)
+                .executions(n as u64)
+                .run();
+        }
+        return;
+    }
     let cat = catalogue();
     let s = cat.find("lock_manager").unwrap();
     println!("## executions/s on lock_manager/rlock (a passing variant: the whole budget runs)");

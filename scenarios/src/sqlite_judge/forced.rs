@@ -365,17 +365,7 @@ impl RealSide {
     fn retry(&mut self, c: ConnId, model_final: bool) -> Obs {
         match self.wait {
             Wait::Zero => Obs::Skipped,
-            Wait::Gated => {
-                if !self.waiting[c] {
-                    return Obs::Skipped;
-                }
-                self.waiting[c] = false;
-                if let Some(g) = &self.gate[c] {
-                    let _ = g.send(true);
-                }
-                let e = self.recv(c);
-                self.absorb(c, e)
-            }
+            Wait::Gated => self.answer_gate(c, true),
             Wait::Real(_) => {
                 if !model_final || !self.outstanding[c] {
                     return Obs::Deferred;
@@ -386,20 +376,24 @@ impl RealSide {
         }
     }
 
+    /// Tell a connection waiting in the gated busy handler to retry (`true`) or give up, and
+    /// collect what its statement then returned.
+    fn answer_gate(&mut self, c: ConnId, retry: bool) -> Obs {
+        if !self.waiting[c] {
+            return Obs::Skipped;
+        }
+        self.waiting[c] = false;
+        if let Some(g) = &self.gate[c] {
+            let _ = g.send(retry);
+        }
+        let e = self.recv(c);
+        self.absorb(c, e)
+    }
+
     fn give_up(&mut self, c: ConnId) -> Obs {
         match self.wait {
             Wait::Zero => Obs::Skipped,
-            Wait::Gated => {
-                if !self.waiting[c] {
-                    return Obs::Skipped;
-                }
-                self.waiting[c] = false;
-                if let Some(g) = &self.gate[c] {
-                    let _ = g.send(false);
-                }
-                let e = self.recv(c);
-                self.absorb(c, e)
-            }
+            Wait::Gated => self.answer_gate(c, false),
             Wait::Real(_) => {
                 if !self.outstanding[c] {
                     return Obs::Skipped;

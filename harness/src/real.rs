@@ -136,21 +136,6 @@ impl Condvar {
         (mutex.lock(exec), timed_out)
     }
 
-    /// Sleep for `duration` of real time, unwinding early if the execution is aborted.
-    pub(crate) fn sleep(exec: &Execution, duration: Duration) {
-        let deadline = Instant::now() + duration;
-        loop {
-            if exec.is_aborted() {
-                exec.abort_unwind();
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return;
-            }
-            std::thread::sleep(POLL.min(deadline - now));
-        }
-    }
-
     pub(crate) fn notify(&self, all: bool) {
         *relock(&self.seq) += 1;
         if all {
@@ -158,5 +143,20 @@ impl Condvar {
         } else {
             self.changed.notify_one();
         }
+    }
+}
+
+/// Sleep for `duration` of real time, unwinding early if the execution is aborted.
+pub(crate) fn sleep(exec: &Execution, duration: Duration) {
+    let deadline = Instant::now() + duration;
+    loop {
+        if exec.is_aborted() {
+            exec.abort_unwind();
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return;
+        }
+        std::thread::sleep(POLL.min(deadline - now));
     }
 }

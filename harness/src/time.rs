@@ -50,7 +50,7 @@ pub fn sleep(duration: Duration) {
         Backend::Real => {
             let nanos = duration.as_nanos().min(u64::MAX as u128) as u64;
             exec.record(me, crate::trace::EventKind::Sleep { duration: nanos });
-            crate::real::Condvar::sleep(&exec, duration.mul_f64(exec.real_time_scale));
+            crate::real::sleep(&exec, duration.mul_f64(exec.real_time_scale));
             exec.record(me, crate::trace::EventKind::Woke);
         }
         Backend::Loom | Backend::Shuttle => exec.sleep(me, duration),

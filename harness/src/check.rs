@@ -315,8 +315,36 @@ pub fn replay_schedule(body: impl Fn() + Send + Sync + 'static, schedule: Vec<us
 
 pub(crate) fn replay_body(body: Body, schedule: Vec<usize>, max_steps: usize) -> Replayed {
     let diverged = Arc::new(Mutex::new(None));
-    // A replay cannot run longer than its recording plus the steps that show a divergence.
-    let max_steps = max_steps.max(schedule.len() + 1);
+    let scheduling = Scheduling::Replay {
+        schedule: schedule.clone(),
+        diverged: diverged.clone(),
+    };
+    let (outcome, trace) = run_once(body, scheduling, 0, max_steps.max(schedule.len() + 1));
+    let diverged_at = *diverged.lock().unwrap_or_else(|p| p.into_inner());
+    Replayed {
+        outcome,
+        trace,
+        diverged_at,
+    }
+}
+
+/// Run `body` once under shuttle, following `schedule` as far as it can and then without
+/// preempting: what shrinking tries. The result is whatever that execution did.
+pub(crate) fn run_guided(body: Body, schedule: Vec<usize>, max_steps: usize) -> (Outcome, Trace) {
+    run_once(body, Scheduling::Guided { schedule }, 0, max_steps)
+}
+
+/// One execution of `body` under shuttle's random (`depth` None) or PCT scheduler, seeded
+/// with `seed`: executions that must each be reproducible from a seed of their own.
+pub(crate) fn run_seeded(body: Body, depth: Option<usize>, seed: u64) -> (Outcome, Trace) {
+    let scheduling = match depth {
+        Some(depth) => Scheduling::Pct { depth },
+        None => Scheduling::Random,
+    };
+    run_once(body, scheduling, seed, DEFAULT_MAX_STEPS)
+}
+
+fn run_once(body: Body, scheduling: Scheduling, seed: u64, max_steps: usize) -> (Outcome, Trace) {
     let cfg = RunConfig {
         executions: 1,
         time_limit: DEFAULT_TIME_LIMIT,
@@ -325,20 +353,11 @@ pub(crate) fn replay_body(body: Body, schedule: Vec<usize>, max_steps: usize) ->
         fingerprint: false,
         real_time_scale: 1.0,
     };
-    let scheduling = Scheduling::Replay {
-        schedule,
-        diverged: diverged.clone(),
-    };
-    let run = backend::run_shuttle(body, scheduling, 0, &cfg);
-    let diverged_at = *diverged.lock().unwrap_or_else(|p| p.into_inner());
+    let run = backend::run_shuttle(body, scheduling, seed, &cfg);
     let trace = run.last_trace.unwrap_or_default();
     let outcome = run
         .failure
         .map(|(_, outcome, _)| outcome)
         .unwrap_or(Outcome::Pass);
-    Replayed {
-        outcome,
-        trace,
-        diverged_at,
-    }
+    (outcome, trace)
 }

@@ -4,9 +4,12 @@
 //! or a bug went unfound, or a replay diverged), 2 on bad input (a wrong flag, an unknown
 //! scenario, a corrupt race file), each with a one-line message.
 
-use crate::check::{BackendKind, CheckResult, DEFAULT_DEPTH};
+use crate::check::{BackendKind, CheckResult, Verdict, DEFAULT_DEPTH};
 use crate::race::RaceFile;
+use crate::report::{self, CheckRow, FailureRace, ShrinkFigures, Summary, Totals};
+use crate::reproduce::{self, ProductionLog, Reproduction, SearchBudget};
 use crate::scenario::{Catalogue, Scenario, Variant};
+use crate::shrink::ShrinkBudget;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::fmt::Write as _;
@@ -35,6 +38,54 @@ enum Command {
         /// A `.race` file written by `racecheck check`.
         file: PathBuf,
     },
+    /// Draw a race file's timeline: an HTML page (inline SVG) and markdown with a Mermaid
+    /// diagram.
+    Report {
+        /// A `.race` file.
+        file: PathBuf,
+        /// Where the two files go (named after the race file; a previous pair is replaced).
+        #[arg(long, default_value = "reports/timelines")]
+        out: PathBuf,
+    },
+    /// Find an execution whose events include a production log's, in its order, and write it
+    /// as a race file.
+    Reproduce(ReproduceArgs),
+    /// Shrink a race file to a schedule with fewer preemptions and steps that fails the same
+    /// way; writes `NAME.shrunk.race` beside it.
+    Shrink {
+        /// A `.race` file.
+        file: PathBuf,
+        /// Candidate executions to try at most.
+        #[arg(long, default_value_t = 100_000)]
+        attempts: usize,
+        /// Wall-clock limit, in seconds.
+        #[arg(long, default_value_t = 60.0)]
+        time_limit: f64,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ReproduceArgs {
+    /// The production log: one event a line, `[TIME] [[THREAD]] LABEL` (see the README).
+    log: PathBuf,
+    /// The scenario to search.
+    #[arg(long)]
+    scenario: String,
+    /// The variant to search.
+    #[arg(long)]
+    variant: String,
+    /// Execution k runs shuttle's random walk with seed SEED + k.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Executions to search at most.
+    #[arg(long, default_value_t = 100_000)]
+    iterations: u64,
+    /// Wall-clock limit, in seconds.
+    #[arg(long, default_value_t = 60.0)]
+    time_limit: f64,
+    /// Where the race file goes (never overwriting one).
+    #[arg(long, default_value = "reports/reproduced")]
+    out: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -63,9 +114,13 @@ struct CheckArgs {
     /// "not found"; a bug must be found by then).
     #[arg(long, default_value_t = 20.0)]
     time_limit: f64,
-    /// Where the report and race files go.
-    #[arg(long, default_value = "reports/latest")]
-    report: PathBuf,
+    /// Where the report and race files go (default: a new `reports/<time>/`, which
+    /// `reports/latest` then points to).
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Save race files as found, without shrinking their schedules first.
+    #[arg(long)]
+    no_shrink: bool,
 }
 
 /// Run the command line; returns the process exit status.
@@ -89,14 +144,40 @@ pub fn main(catalogue: Catalogue) -> i32 {
             print!("{}", list(&catalogue));
             0
         }
-        Command::Check(args) => match check(&catalogue, &args) {
-            Ok(code) => code,
-            Err(message) => {
-                eprintln!("error: {message}");
-                2
-            }
-        },
+        Command::Check(args) => or_bad_input(check(&catalogue, &args)),
         Command::Replay { file } => replay(&catalogue, &file),
+        Command::Report { file, out } => or_bad_input(report_race(&file, &out)),
+        Command::Reproduce(args) => or_bad_input(reproduce(&catalogue, &args)),
+        Command::Shrink {
+            file,
+            attempts,
+            time_limit,
+        } => or_bad_input(shrink(&catalogue, &file, attempts, time_limit)),
+    }
+}
+
+/// Run `f` with stderr silenced: shuttle writes a line to stderr for every failing execution,
+/// and shrinking and reproducing run hundreds of them on purpose.
+fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    let _gag = gag::Gag::stderr().ok();
+    f()
+}
+
+/// A command's exit status, or 2 with its one-line error.
+fn or_bad_input(result: Result<i32, String>) -> i32 {
+    result.unwrap_or_else(|message| {
+        eprintln!("error: {message}");
+        2
+    })
+}
+
+fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
+    if value > 0.0 && value.is_finite() {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(format!(
+            "{flag} must be a positive number of seconds, not {value}"
+        ))
     }
 }
 
@@ -125,7 +206,9 @@ struct Row<'a> {
     scenario: &'a Scenario,
     variant: &'a Variant,
     result: CheckResult,
-    race: Option<PathBuf>,
+    /// The race file written for its failure, and what it holds.
+    race: Option<(PathBuf, RaceFile)>,
+    shrunk: Option<ShrinkFigures>,
 }
 
 impl Row<'_> {
@@ -144,18 +227,18 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
             ));
         }
     }
-    if !(args.time_limit > 0.0 && args.time_limit.is_finite()) {
-        return Err(format!(
-            "--time-limit must be a positive number of seconds, not {}",
-            args.time_limit
-        ));
-    }
+    seconds("--time-limit", args.time_limit)?;
     let backends = if args.backend.is_empty() {
         BackendKind::ALL.to_vec()
     } else {
         args.backend.clone()
     };
-    let races_dir = args.report.join("races");
+    let started = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let dir = match &args.report {
+        Some(dir) => dir.clone(),
+        None => new_run_dir(&started)?,
+    };
+    let races_dir = dir.join("races");
 
     let mut rows = Vec::new();
     for scenario in &scenarios {
@@ -165,31 +248,42 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
             }
             for &backend in &backends {
                 let result = run_one(scenario, variant, backend, args);
-                let race = match &result.failure {
-                    Some(f) => {
-                        let race = RaceFile::from_failure(scenario.name, variant.name, &result, f);
-                        Some(race.save_new(&races_dir).map_err(|e| e.to_string())?)
+                let mut race = None;
+                let mut shrunk = None;
+                if let Some(f) = &result.failure {
+                    let mut file = RaceFile::from_failure(scenario.name, variant.name, &result, f);
+                    if !args.no_shrink {
+                        let s = quietly(|| variant.shrink_failure(f, ShrinkBudget::default()));
+                        if s.replayed {
+                            file = file.with_execution(&s.outcome, &s.trace);
+                            shrunk = Some(ShrinkFigures {
+                                before: s.before,
+                                after: s.after,
+                                attempts: s.attempts,
+                            });
+                        }
                     }
-                    None => None,
-                };
+                    let path = file.save_new(&races_dir).map_err(|e| e.to_string())?;
+                    race = Some((path, file));
+                }
                 let row = Row {
                     scenario,
                     variant,
                     result,
                     race,
+                    shrunk,
                 };
                 println!("{}", row_line(&row));
                 rows.push(row);
             }
         }
     }
-    println!();
-    print!("{}", summary_table(&rows));
-    let path = write_summary(&args.report, &rows)?;
-    println!(
-        "\nreport: {} (each run replaces the previous one there)",
-        path.display()
-    );
+    let (summary, failures) = summary_of(&rows, &dir, started);
+    let path = report::write_run(&dir, &summary, &failures)?;
+    println!("\nreport: {}", path.display());
+    if args.report.is_none() {
+        point_latest_at(&dir);
+    }
     let unmet = rows.iter().filter(|r| !r.met()).count();
     if unmet > 0 {
         println!("{unmet} of {} checks did not end as expected", rows.len());
@@ -260,19 +354,6 @@ fn found_text(r: &CheckResult) -> String {
     }
 }
 
-/// What the summary says a check should find: the variant's expectation, or for a backend
-/// known not to reach the bug, that too.
-fn expected_text(row: &Row<'_>) -> String {
-    if row.variant.is_beyond_reach(row.result.backend) {
-        format!(
-            "{} (beyond {}'s reach)",
-            row.variant.expect, row.result.backend
-        )
-    } else {
-        row.variant.expect.to_string()
-    }
-}
-
 fn row_line(row: &Row<'_>) -> String {
     let r = &row.result;
     let mut line = format!(
@@ -285,49 +366,278 @@ fn row_line(row: &Row<'_>) -> String {
         r.executions,
         r.elapsed.as_secs_f64(),
     );
-    if let (Some(f), Some(path)) = (&r.failure, &row.race) {
-        let _ = write!(
-            line,
-            "\n     {}\n     replay: racecheck replay {}",
-            f.outcome,
-            path.display()
-        );
+    if let Some((path, race)) = &row.race {
+        let _ = write!(line, "\n     {}", race.outcome);
+        if let Some(s) = &row.shrunk {
+            let _ = write!(line, "\n     shrunk: {} -> {}", s.before, s.after);
+        }
+        let _ = write!(line, "\n     replay: racecheck replay {}", path.display());
     }
     line
 }
 
-fn summary_table(rows: &[Row<'_>]) -> String {
-    let mut out = String::from(
-        "| scenario | variant | backend | expected | found | executions | to first failure | wall time | ok |\n\
-         |---|---|---|---|---|---|---|---|---|\n",
-    );
-    for row in rows {
-        let r = &row.result;
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} | {:.2} s | {} |",
-            row.scenario.name,
-            row.variant.name,
-            r.backend_label(),
-            expected_text(row),
-            found_text(r),
-            r.executions,
-            r.failure
-                .as_ref()
-                .map_or("-".to_string(), |f| f.execution.to_string()),
-            r.elapsed.as_secs_f64(),
-            if row.met() { "yes" } else { "**no**" },
-        );
-    }
-    out
+/// The run as `summary.json` says it, and its failures' races for the timelines.
+fn summary_of(rows: &[Row<'_>], dir: &Path, started: String) -> (Summary, Vec<FailureRace>) {
+    let mut failures = Vec::new();
+    let checks: Vec<CheckRow> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let r = &row.result;
+            let relative = |p: &Path| {
+                p.strip_prefix(dir)
+                    .unwrap_or(p)
+                    .to_string_lossy()
+                    .into_owned()
+            };
+            if let Some((path, race)) = &row.race {
+                failures.push(FailureRace {
+                    row: i,
+                    race: race.clone(),
+                    path: path.display().to_string(),
+                });
+            }
+            CheckRow {
+                scenario: row.scenario.name.to_string(),
+                variant: row.variant.name.to_string(),
+                backend: r.backend_label(),
+                backend_kind: r.backend,
+                seed: r.seed,
+                expected: row.variant.expect.to_string(),
+                beyond_reach: row.variant.is_beyond_reach(r.backend),
+                verdict: match r.verdict() {
+                    Verdict::Found(_) => "found",
+                    Verdict::Verified => "verified",
+                    Verdict::NotFound => "not-found",
+                }
+                .to_string(),
+                found: r.found(),
+                message: r.failure.as_ref().map(|f| f.outcome.to_string()),
+                executions: r.executions,
+                first_failure: r.failure.as_ref().map(|f| f.execution),
+                wall_time_s: (r.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+                met: row.met(),
+                race_file: row.race.as_ref().map(|(p, _)| relative(p)),
+                timeline: row
+                    .race
+                    .as_ref()
+                    .map(|(p, _)| format!("timelines/{}", report::timeline_name(p))),
+                shrink: row.shrunk.clone(),
+            }
+        })
+        .collect();
+    let summary = Summary {
+        schema: report::SCHEMA.to_string(),
+        version: report::SCHEMA_VERSION,
+        racecheck: env!("CARGO_PKG_VERSION").to_string(),
+        started,
+        command: std::iter::once("racecheck".to_string())
+            .chain(std::env::args().skip(1))
+            .collect(),
+        totals: Totals::of(&checks),
+        checks,
+    };
+    (summary, failures)
 }
 
-fn write_summary(dir: &Path, rows: &[Row<'_>]) -> Result<PathBuf, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let path = dir.join("summary.md");
-    let text = format!("# racecheck summary\n\n{}", summary_table(rows));
-    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(path)
+/// A new directory for this run's report: `reports/<time>`, or `reports/<time>.N` if a run
+/// in the same second took that name.
+fn new_run_dir(started: &str) -> Result<PathBuf, String> {
+    let base = Path::new("reports");
+    std::fs::create_dir_all(base).map_err(|e| format!("cannot create {}: {e}", base.display()))?;
+    let stem = started.replace(':', "-");
+    for n in 1.. {
+        let dir = if n == 1 {
+            base.join(&stem)
+        } else {
+            base.join(format!("{stem}.{n}"))
+        };
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(format!("cannot create {}: {e}", dir.display())),
+        }
+    }
+    unreachable!("some directory name is free")
+}
+
+/// Point `reports/latest` at this run's directory. A `latest` that is not a link (a report
+/// an older racecheck wrote there) is left alone, and said so.
+fn point_latest_at(dir: &Path) {
+    let latest = Path::new("reports/latest");
+    let Some(name) = dir.file_name() else { return };
+    match std::fs::symlink_metadata(latest) {
+        Ok(m) if !m.file_type().is_symlink() => {
+            println!(
+                "note: {} is not a link, so it was left as it is; this run is in {}",
+                latest.display(),
+                dir.display()
+            );
+            return;
+        }
+        Ok(_) => {
+            let _ = std::fs::remove_file(latest);
+        }
+        Err(_) => {}
+    }
+    #[cfg(unix)]
+    if let Err(e) = std::os::unix::fs::symlink(name, latest) {
+        println!(
+            "note: cannot point {} at {}: {e}",
+            latest.display(),
+            dir.display()
+        );
+    }
+}
+
+/// `racecheck report FILE`: the race's timeline as HTML and as markdown.
+fn report_race(file: &Path, out: &Path) -> Result<i32, String> {
+    let race = RaceFile::load(file).map_err(|e| e.to_string())?;
+    let shown = file.display().to_string();
+    let html_path = out.join(report::timeline_name(file));
+    let md_path = html_path.with_extension("md");
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let timeline = report::Timeline::of(&race, &shown);
+    for (path, text) in [
+        (&html_path, report::html::page(&timeline, &[])),
+        (&md_path, report::race_markdown(&race, &shown, &[])),
+    ] {
+        let replaced = path.exists();
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        println!(
+            "{}{}",
+            path.display(),
+            if replaced {
+                " (replaced the previous one)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(0)
+}
+
+/// `racecheck reproduce LOG --scenario S --variant V`.
+fn reproduce(catalogue: &Catalogue, args: &ReproduceArgs) -> Result<i32, String> {
+    let scenario = catalogue.find(&args.scenario).ok_or_else(|| {
+        let known: Vec<_> = catalogue.scenarios.iter().map(|s| s.name).collect();
+        format!(
+            "unknown scenario `{}` (known: {})",
+            args.scenario,
+            known.join(", ")
+        )
+    })?;
+    let variant = scenario.find_variant(&args.variant).ok_or_else(|| {
+        let known: Vec<_> = scenario.variants.iter().map(|v| v.name).collect();
+        format!(
+            "`{}` has no variant `{}` (it has: {})",
+            scenario.name,
+            args.variant,
+            known.join(", ")
+        )
+    })?;
+    let log = ProductionLog::load(&args.log)?;
+    let budget = SearchBudget {
+        seed: args.seed,
+        executions: args.iterations.max(1),
+        time_limit: seconds("--time-limit", args.time_limit)?,
+    };
+    // stderr is silenced while searching (see `quietly`): the bar goes to stdout.
+    let bar = ProgressBar::with_draw_target(Some(budget.executions), ProgressDrawTarget::stdout());
+    let found = quietly(|| reproduce::reproduce(variant, &log, &budget, &|n| bar.set_position(n)))?;
+    bar.finish_and_clear();
+    let backend = "random";
+    match found {
+        Reproduction::Found {
+            execution,
+            seed,
+            outcome,
+            trace,
+        } => {
+            let race = RaceFile::new(
+                scenario.name,
+                variant.name,
+                backend,
+                (seed, 1),
+                &outcome,
+                &trace,
+            );
+            let path = race.save_new(&args.out).map_err(|e| e.to_string())?;
+            println!(
+                "reproduced {}'s {} events in execution {execution} ({backend}, seed {seed}); it ended in: {outcome}",
+                args.log.display(),
+                log.entries.len()
+            );
+            println!(
+                "race file: {}\nreplay: racecheck replay {}",
+                path.display(),
+                path.display()
+            );
+            Ok(0)
+        }
+        Reproduction::NotFound {
+            executions,
+            matched,
+        } => {
+            let missing = &log.entries[matched];
+            println!(
+                "not reproduced in {executions} executions ({backend}): {} was never reached{}",
+                missing.describe(),
+                if matched == 0 {
+                    String::new()
+                } else {
+                    format!(" after the {matched} events before it")
+                }
+            );
+            Ok(1)
+        }
+    }
+}
+
+/// `racecheck shrink FILE`.
+fn shrink(
+    catalogue: &Catalogue,
+    file: &Path,
+    attempts: usize,
+    time_limit: f64,
+) -> Result<i32, String> {
+    let budget = ShrinkBudget {
+        attempts: attempts.max(1),
+        time_limit: seconds("--time-limit", time_limit)?,
+    };
+    let race = RaceFile::load(file).map_err(|e| e.to_string())?;
+    let (_, variant) = race.resolve(catalogue, file).map_err(|e| e.to_string())?;
+    let (smaller, shrunk) = quietly(|| race.shrink(variant, budget));
+    if !shrunk.replayed {
+        println!(
+            "{} does not replay to its outcome any more (see `racecheck replay`), so it was not shrunk",
+            file.display()
+        );
+        return Ok(1);
+    }
+    if shrunk.after == shrunk.before {
+        println!(
+            "{}: no smaller failing schedule found in {} attempts ({}); nothing written",
+            file.display(),
+            shrunk.attempts,
+            shrunk.before
+        );
+        return Ok(0);
+    }
+    let stem = file.file_stem().unwrap_or_default().to_string_lossy();
+    let path = smaller
+        .save_beside(&file.with_file_name(format!("{stem}.shrunk.race")))
+        .map_err(|e| e.to_string())?;
+    println!(
+        "shrunk {} in {} attempts\n  before: {}\n  after:  {}\n  outcome: {}\nwrote {}",
+        file.display(),
+        shrunk.attempts,
+        shrunk.before,
+        shrunk.after,
+        smaller.outcome,
+        path.display()
+    );
+    Ok(0)
 }
 
 fn replay(catalogue: &Catalogue, file: &Path) -> i32 {

@@ -50,8 +50,11 @@ pub mod cli;
 pub mod outcome;
 pub mod race;
 mod real;
+pub mod report;
+pub mod reproduce;
 mod rt;
 pub mod scenario;
+pub mod shrink;
 pub mod sync;
 pub mod thread;
 pub mod time;
@@ -61,6 +64,7 @@ pub use check::{BackendKind, Check, CheckResult, Failure, Replayed, Verdict};
 pub use outcome::{Blocked, Expect, Outcome, OutcomeKind};
 pub use race::{RaceError, RaceFile, ReplayReport};
 pub use scenario::{Catalogue, Scenario, Variant};
+pub use shrink::{ScheduleSize, ShrinkBudget, Shrunk};
 
 /// The panic payload of a failed [`invariant!`]: the execution fails as
 /// [`Outcome::Invariant`] rather than as a panic.

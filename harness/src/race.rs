@@ -8,6 +8,8 @@
 use crate::check::{replay_body, CheckResult, Failure, Replayed, DEFAULT_MAX_STEPS};
 use crate::outcome::Outcome;
 use crate::scenario::{Catalogue, Scenario, Variant};
+use crate::shrink::{shrink, ShrinkBudget, Shrunk};
+use crate::trace::Trace;
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io::Write;
@@ -80,19 +82,71 @@ impl RaceFile {
         result: &CheckResult,
         failure: &Failure,
     ) -> Self {
+        Self::new(
+            scenario,
+            variant,
+            &result.backend_label(),
+            (result.seed, failure.execution),
+            &failure.outcome,
+            &failure.trace,
+        )
+    }
+
+    /// The race file of one execution of `scenario`/`variant`, found by `backend` as execution
+    /// `execution` of the run with `seed`.
+    pub fn new(
+        scenario: &str,
+        variant: &str,
+        backend: &str,
+        (seed, execution): (u64, u64),
+        outcome: &Outcome,
+        trace: &Trace,
+    ) -> Self {
         RaceFile {
             format: FORMAT.to_string(),
             version: VERSION,
             scenario: scenario.to_string(),
             variant: variant.to_string(),
-            backend: result.backend_label(),
-            seed: result.seed,
-            execution: failure.execution,
-            threads: failure.trace.thread_names().to_vec(),
-            schedule: encode_schedule(&failure.trace.schedule()),
-            events: failure.trace.lines(),
-            outcome: failure.outcome.clone(),
+            backend: backend.to_string(),
+            seed,
+            execution,
+            threads: Vec::new(),
+            schedule: String::new(),
+            events: Vec::new(),
+            outcome: Outcome::Pass,
         }
+        .with_execution(outcome, trace)
+    }
+
+    /// This race with another execution's schedule, steps and outcome (a shrunk one, say).
+    pub fn with_execution(mut self, outcome: &Outcome, trace: &Trace) -> Self {
+        self.threads = trace.thread_names().to_vec();
+        self.schedule = encode_schedule(&trace.schedule());
+        self.events = trace.lines();
+        self.outcome = outcome.clone();
+        self
+    }
+
+    /// The schedule, decoded (validated when the file was loaded or made).
+    pub fn schedule_steps(&self) -> Vec<usize> {
+        decode_schedule(&self.schedule).unwrap_or_default()
+    }
+
+    /// Shrink this race against `variant` (see [`crate::shrink`]): the smaller race and what
+    /// shrinking did. A race that no longer replays comes back unchanged, `replayed` false.
+    pub fn shrink(&self, variant: &Variant, budget: ShrinkBudget) -> (RaceFile, Shrunk) {
+        let replayed = replay_body(
+            variant.body.clone(),
+            self.schedule_steps(),
+            DEFAULT_MAX_STEPS,
+        );
+        let shrunk = shrink(&variant.body, &self.outcome, &replayed.trace, budget);
+        let race = if shrunk.replayed {
+            self.clone().with_execution(&shrunk.outcome, &shrunk.trace)
+        } else {
+            self.clone()
+        };
+        (race, shrunk)
     }
 
     /// Read and validate a race file.
@@ -163,24 +217,33 @@ impl RaceFile {
     /// Write to a new file in `dir` named after the race; never overwrites: an existing name
     /// gets a numbered sibling. Returns the path written.
     pub fn save_new(&self, dir: &Path) -> Result<PathBuf, RaceError> {
-        let write_err = |path: &Path, source| RaceError::Write {
-            path: path.to_path_buf(),
-            source,
-        };
-        fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
         let stem = format!(
             "{}.{}.{}",
             self.scenario,
             self.variant,
             self.backend.replace(['(', ')', '='], "")
         );
+        self.save_beside(&dir.join(format!("{stem}.race")))
+    }
+
+    /// Write to `path`, or if it exists to the first free `stem.N.race` beside it: never
+    /// overwrites. Returns the path written.
+    pub fn save_beside(&self, path: &Path) -> Result<PathBuf, RaceError> {
+        let write_err = |path: &Path, source| RaceError::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        let dir = path.parent().unwrap_or(Path::new("."));
+        if !dir.as_os_str().is_empty() {
+            fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
+        }
+        let stem = path.file_stem().unwrap_or_default().to_string_lossy();
         for n in 1.. {
-            let name = if n == 1 {
-                format!("{stem}.race")
+            let path = if n == 1 {
+                path.to_path_buf()
             } else {
-                format!("{stem}.{n}.race")
+                path.with_file_name(format!("{stem}.{n}.race"))
             };
-            let path = dir.join(name);
             match fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -224,8 +287,11 @@ impl RaceFile {
 
     /// Replay this race against `variant` and compare.
     pub fn replay(&self, variant: &Variant) -> ReplayReport {
-        let schedule = decode_schedule(&self.schedule).expect("validated when loaded");
-        let replayed = replay_body(variant.body.clone(), schedule, DEFAULT_MAX_STEPS);
+        let replayed = replay_body(
+            variant.body.clone(),
+            self.schedule_steps(),
+            DEFAULT_MAX_STEPS,
+        );
         ReplayReport::compare(self, replayed)
     }
 }

@@ -381,7 +381,7 @@ impl Execution {
         }
         self.block(
             me,
-            EventKind::Wait { condvar },
+            EventKind::Wait { condvar, mutex },
             Wait::Condvar {
                 condvar,
                 mutex,
@@ -415,7 +415,15 @@ impl Execution {
         cv.tokens = cv.tokens.saturating_sub(consumed).min(cv.waiters);
         s.status[me] = Status::Running;
         s.objects[mutex].owner = Some(me);
-        self.push(&mut s, me, EventKind::Woken { condvar, timed_out });
+        self.push(
+            &mut s,
+            me,
+            EventKind::Woken {
+                condvar,
+                mutex,
+                timed_out,
+            },
+        );
         self.settle(s);
         timed_out
     }

@@ -1,8 +1,9 @@
 //! Scenarios: a model, its workload and invariant, and what each variant must end in.
 
 use crate::backend::Body;
-use crate::check::BackendKind;
+use crate::check::{BackendKind, Failure};
 use crate::outcome::{Expect, OutcomeKind};
+use crate::shrink::{shrink, ShrinkBudget, Shrunk};
 use std::sync::Arc;
 
 /// One system under test, registered by name (e.g. `lock_manager`), with its variants.
@@ -84,6 +85,11 @@ impl Scenario {
 }
 
 impl Variant {
+    /// Shrink a failure a check of this variant found (see [`crate::shrink`]).
+    pub fn shrink_failure(&self, failure: &Failure, budget: ShrinkBudget) -> Shrunk {
+        shrink(&self.body, &failure.outcome, &failure.trace, budget)
+    }
+
     /// Whether a check under `backend` that found `found` ended as this variant expects.
     pub fn is_met_by(&self, backend: BackendKind, found: Option<OutcomeKind>) -> bool {
         self.expect.is_met_by(found) || (found.is_none() && self.is_beyond_reach(backend))

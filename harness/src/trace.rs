@@ -44,11 +44,14 @@ pub(crate) enum EventKind {
     Release {
         object: usize,
     },
+    /// A condvar wait, which releases `mutex` until woken.
     Wait {
         condvar: usize,
+        mutex: usize,
     },
     Woken {
         condvar: usize,
+        mutex: usize,
         timed_out: bool,
     },
     Notify {
@@ -90,6 +93,49 @@ impl Trace {
     /// The thread index of every step: the schedule that replay follows.
     pub fn schedule(&self) -> Vec<usize> {
         self.events.iter().map(|e| e.thread).collect()
+    }
+
+    /// How often the running thread changes from one step to the next.
+    pub fn context_switches(&self) -> usize {
+        self.events
+            .windows(2)
+            .filter(|w| w[0].thread != w[1].thread)
+            .count()
+    }
+
+    /// The context switches that took the processor from a thread that could have gone on: not
+    /// after it blocked on a held mutex, waited, slept, joined a live thread, yielded or exited.
+    /// The fewer a failing schedule has, the easier it is to follow.
+    pub fn preemptions(&self) -> usize {
+        let mut holder: Vec<Option<usize>> = vec![None; self.objects.len()];
+        let mut exited = vec![false; self.threads.len()];
+        let mut count = 0;
+        for (i, e) in self.events.iter().enumerate() {
+            let switched = self.events.get(i + 1).is_some_and(|n| n.thread != e.thread);
+            let could_go_on = match &e.kind {
+                EventKind::Lock { object } => holder[*object].is_none_or(|h| h == e.thread),
+                EventKind::Join { target } => exited[*target],
+                EventKind::Wait { .. }
+                | EventKind::Sleep { .. }
+                | EventKind::Yield
+                | EventKind::Exit => false,
+                _ => true,
+            };
+            if switched && could_go_on {
+                count += 1;
+            }
+            match &e.kind {
+                EventKind::Acquired { object } | EventKind::Woken { mutex: object, .. } => {
+                    holder[*object] = Some(e.thread)
+                }
+                EventKind::Release { object } | EventKind::Wait { mutex: object, .. } => {
+                    holder[*object] = None
+                }
+                EventKind::Exit => exited[e.thread] = true,
+                _ => {}
+            }
+        }
+        count
     }
 
     /// Thread names, by index (0 is `main`).
@@ -135,14 +181,16 @@ impl Trace {
             EventKind::Lock { object } => format!("lock {}", obj(object)),
             EventKind::Acquired { object } => format!("acquired {}", obj(object)),
             EventKind::Release { object } => format!("release {}", obj(object)),
-            EventKind::Wait { condvar } => format!("wait {}", obj(condvar)),
+            EventKind::Wait { condvar, .. } => format!("wait {}", obj(condvar)),
             EventKind::Woken {
                 condvar,
                 timed_out: false,
+                ..
             } => format!("woken {}", obj(condvar)),
             EventKind::Woken {
                 condvar,
                 timed_out: true,
+                ..
             } => format!("timed out on {}", obj(condvar)),
             EventKind::Notify { condvar, all } => {
                 format!(

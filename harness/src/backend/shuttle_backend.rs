@@ -25,20 +25,33 @@ pub(crate) enum Scheduling {
         schedule: Vec<usize>,
         diverged: Arc<Mutex<Option<usize>>>,
     },
+    /// Follow a schedule where it can and, where the scheduled thread cannot run or the
+    /// schedule has ended, keep running the current thread (else the lowest runnable one): a
+    /// partial schedule becomes a whole execution with no further preemptions. Shrinking
+    /// tries its candidates this way.
+    Guided { schedule: Vec<usize> },
 }
 
 pub(super) fn run(body: Body, scheduling: Scheduling, seed: u64, cfg: &RunConfig) -> RunResult {
     rt::install_panic_hook();
     let n = cfg.executions as usize;
     let exhaustive = matches!(scheduling, Scheduling::Dfs);
-    let replaying = matches!(scheduling, Scheduling::Replay { .. });
+    let replaying = matches!(
+        scheduling,
+        Scheduling::Replay { .. } | Scheduling::Guided { .. }
+    );
     let scheduler: Box<dyn Scheduler + Send> = match scheduling {
         Scheduling::Random => Box::new(RandomScheduler::new_from_seed(seed, n)),
         Scheduling::Pct { depth } => Box::new(PctScheduler::new_from_seed(seed, depth, n)),
         Scheduling::Dfs => Box::new(DfsScheduler::new(Some(n), false)),
         Scheduling::Replay { schedule, diverged } => Box::new(FollowSchedule {
             schedule,
-            diverged,
+            diverged: Some(diverged),
+            started: false,
+        }),
+        Scheduling::Guided { schedule } => Box::new(FollowSchedule {
+            schedule,
+            diverged: None,
             started: false,
         }),
     };
@@ -68,12 +81,15 @@ pub(super) fn run(body: Body, scheduling: Scheduling, seed: u64, cfg: &RunConfig
 }
 
 /// Replays a schedule of racecheck steps. shuttle numbers tasks in spawn order from 0 (main),
-/// as the facade numbers threads, so a recorded thread index is the task to run. When the
-/// recorded thread cannot run, the replay has diverged: the first such step is kept and the
-/// lowest runnable task goes on, so the execution still ends and can be compared.
+/// as the facade numbers threads, so a recorded thread index is the task to run.
+///
+/// Strict (with `diverged`): when the recorded thread cannot run, the replay has diverged; the
+/// first such step is kept and the lowest runnable task goes on, so the execution still ends
+/// and can be compared. Guided (without): the current task goes on if it can, so the schedule
+/// adds no preemption of its own.
 struct FollowSchedule {
     schedule: Vec<usize>,
-    diverged: Arc<Mutex<Option<usize>>>,
+    diverged: Option<Arc<Mutex<Option<usize>>>>,
     started: bool,
 }
 
@@ -89,7 +105,7 @@ impl Scheduler for FollowSchedule {
     fn next_task(
         &mut self,
         runnable: &[&Task],
-        _current: Option<TaskId>,
+        current: Option<TaskId>,
         _is_yielding: bool,
     ) -> Option<TaskId> {
         let exec = rt::current();
@@ -106,13 +122,18 @@ impl Scheduler for FollowSchedule {
         });
         match pick {
             Some(task) => Some(task.id()),
-            None => {
-                let mut d = self.diverged.lock().unwrap_or_else(|p| p.into_inner());
-                if d.is_none() && wanted.is_some() {
-                    *d = Some(step);
+            None => match &self.diverged {
+                Some(diverged) => {
+                    let mut d = diverged.lock().unwrap_or_else(|p| p.into_inner());
+                    if d.is_none() && wanted.is_some() {
+                        *d = Some(step);
+                    }
+                    runnable.first().map(|t| t.id())
                 }
-                runnable.first().map(|t| t.id())
-            }
+                None => current
+                    .filter(|c| runnable.iter().any(|t| t.id() == *c))
+                    .or_else(|| runnable.first().map(|t| t.id())),
+            },
         }
     }
 

@@ -1,0 +1,253 @@
+//! Reports: what a `racecheck check` run found, for a person (`summary.md`, one HTML timeline
+//! per failure) and for CI (`summary.json`).
+//!
+//! `summary.json` follows a stable schema, [`Summary`] (`schema = "racecheck-summary"`,
+//! `version = 1`); a field is added only with a new version. `reports/README.md` documents it.
+
+pub mod html;
+pub mod mermaid;
+pub mod timeline;
+
+use crate::check::BackendKind;
+use crate::outcome::OutcomeKind;
+use crate::race::RaceFile;
+use crate::shrink::ScheduleSize;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+pub use timeline::Timeline;
+
+/// The `schema` key of `summary.json`.
+pub const SCHEMA: &str = "racecheck-summary";
+/// The version of the `summary.json` schema this build writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One `racecheck check` run: the document `summary.json` holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Summary {
+    /// Always `racecheck-summary`.
+    pub schema: String,
+    /// Always 1 for this layout.
+    pub version: u32,
+    /// The racecheck version that wrote it.
+    pub racecheck: String,
+    /// When the run started, RFC 3339 UTC.
+    pub started: String,
+    /// The command line, one argument an element.
+    pub command: Vec<String>,
+    pub checks: Vec<CheckRow>,
+    pub totals: Totals,
+}
+
+/// One scenario × variant × backend check.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRow {
+    pub scenario: String,
+    pub variant: String,
+    /// The backend as set: `pct(d=3)`, `loom`, `loom(bound=2)`, `random`, `dfs`, `threads`.
+    pub backend: String,
+    pub backend_kind: BackendKind,
+    pub seed: u64,
+    /// What the variant must end in: `pass`, or the failure kind (`deadlock`, `invariant`, …).
+    pub expected: String,
+    /// The backend is known not to reach this bug: "not found" is expected of it.
+    pub beyond_reach: bool,
+    /// `found`, `verified` (every execution explored, none failed) or `not-found`.
+    pub verdict: String,
+    /// The kind of failure found, if one was.
+    pub found: Option<OutcomeKind>,
+    /// The failure as a sentence, if one was found.
+    pub message: Option<String>,
+    pub executions: u64,
+    /// Executions to the first failure (1-based), if one was found.
+    pub first_failure: Option<u64>,
+    pub wall_time_s: f64,
+    /// The check ended as the variant expects.
+    pub met: bool,
+    /// The race file written for the failure, relative to the report directory.
+    pub race_file: Option<String>,
+    /// The HTML timeline of the failure, relative to the report directory.
+    pub timeline: Option<String>,
+    /// How the failing schedule was shrunk before it was saved.
+    pub shrink: Option<ShrinkFigures>,
+}
+
+/// A failing schedule's size before and after shrinking.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShrinkFigures {
+    pub before: ScheduleSize,
+    pub after: ScheduleSize,
+    pub attempts: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Totals {
+    pub checks: usize,
+    pub met: usize,
+    pub unmet: usize,
+}
+
+impl Totals {
+    pub fn of(checks: &[CheckRow]) -> Self {
+        let met = checks.iter().filter(|c| c.met).count();
+        Totals {
+            checks: checks.len(),
+            met,
+            unmet: checks.len() - met,
+        }
+    }
+}
+
+impl Summary {
+    /// Parse `summary.json` text, checking its schema and version.
+    pub fn from_json(text: &str) -> Result<Summary, String> {
+        let summary: Summary =
+            serde_json::from_str(text).map_err(|e| format!("not a racecheck summary: {e}"))?;
+        if summary.schema != SCHEMA || summary.version != SCHEMA_VERSION {
+            return Err(format!(
+                "summary schema {} version {}; this racecheck reads {SCHEMA} version {SCHEMA_VERSION}",
+                summary.schema, summary.version
+            ));
+        }
+        Ok(summary)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a summary always serializes") + "\n"
+    }
+}
+
+/// A failure's race and the path it was saved at (relative to the report directory).
+pub struct FailureRace {
+    /// Index of its row in [`Summary::checks`].
+    pub row: usize,
+    pub race: RaceFile,
+    pub path: String,
+}
+
+/// `summary.md`: the table, then every failure with its outcome, how to replay it, and its
+/// timeline as a Mermaid diagram.
+pub fn summary_markdown(summary: &Summary, failures: &[FailureRace]) -> String {
+    let mut out = String::from("# racecheck summary\n\n");
+    let _ = writeln!(
+        out,
+        "Run started {} with `{}`: {} checks, {} as expected, {} not.\n",
+        summary.started,
+        summary.command.join(" "),
+        summary.totals.checks,
+        summary.totals.met,
+        summary.totals.unmet
+    );
+    out.push_str(
+        "| scenario | variant | backend | expected | found | executions | to first failure | wall time | ok |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
+    );
+    for c in &summary.checks {
+        let expected = if c.beyond_reach {
+            format!("{} (beyond {}'s reach)", c.expected, c.backend_kind)
+        } else {
+            c.expected.clone()
+        };
+        let found = match (c.found, c.first_failure) {
+            (Some(kind), Some(n)) => format!("{kind} (execution {n})"),
+            _ => c.verdict.replace('-', " "),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {:.2} s | {} |",
+            c.scenario,
+            c.variant,
+            c.backend,
+            expected,
+            found,
+            c.executions,
+            c.first_failure.map_or("-".to_string(), |n| n.to_string()),
+            c.wall_time_s,
+            if c.met { "yes" } else { "**no**" },
+        );
+    }
+    if failures.is_empty() {
+        return out;
+    }
+    out.push_str("\n## Failures\n");
+    for f in failures {
+        let c = &summary.checks[f.row];
+        let _ = writeln!(
+            out,
+            "\n### {} / {} [{}]\n",
+            c.scenario, c.variant, c.backend
+        );
+        let _ = writeln!(out, "{}\n", f.race.outcome);
+        let _ = writeln!(out, "- replay: `racecheck replay {}`", f.path);
+        if let Some(s) = &c.shrink {
+            let _ = writeln!(out, "- shrunk from {} to {}", s.before, s.after);
+        }
+        if let Some(t) = &c.timeline {
+            let _ = writeln!(out, "- timeline: [{t}]({t})");
+        }
+        let timeline = Timeline::of(&f.race, &f.path);
+        let _ = writeln!(
+            out,
+            "\n```mermaid\n{}```",
+            mermaid::sequence_diagram(&timeline)
+        );
+    }
+    out
+}
+
+/// The markdown of one race: its outcome, replay command and Mermaid timeline.
+pub fn race_markdown(race: &RaceFile, path: &str, notes: &[String]) -> String {
+    let timeline = Timeline::of(race, path);
+    let mut out = format!("# {}\n\n{}\n\n", timeline.title, race.outcome);
+    let _ = writeln!(out, "- replay: `{}`", timeline.replay);
+    for note in notes {
+        let _ = writeln!(out, "- {note}");
+    }
+    let _ = writeln!(
+        out,
+        "\n```mermaid\n{}```",
+        mermaid::sequence_diagram(&timeline)
+    );
+    out
+}
+
+/// Write `summary.md`, `summary.json` and `timelines/*.html` into `dir`. Returns the path of
+/// `summary.md`.
+pub fn write_run(
+    dir: &Path,
+    summary: &Summary,
+    failures: &[FailureRace],
+) -> Result<PathBuf, String> {
+    let write = |path: &Path, text: &str| {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    for f in failures {
+        if let Some(rel) = &summary.checks[f.row].timeline {
+            let notes: Vec<String> = summary.checks[f.row]
+                .shrink
+                .iter()
+                .map(|s| format!("Shrunk from {} to {}.", s.before, s.after))
+                .collect();
+            let timeline = Timeline::of(&f.race, &f.path);
+            write(&dir.join(rel), &html::page(&timeline, &notes))?;
+        }
+    }
+    write(&dir.join("summary.json"), &summary.to_json())?;
+    let md = dir.join("summary.md");
+    write(&md, &summary_markdown(summary, failures))?;
+    Ok(md)
+}
+
+/// The file name of a race's timeline: the race file's name with `.html`.
+pub fn timeline_name(race_path: &Path) -> String {
+    let stem = race_path.file_stem().unwrap_or_default().to_string_lossy();
+    format!("{stem}.html")
+}

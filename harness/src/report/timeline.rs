@@ -1,0 +1,303 @@
+//! A race as a timeline: one lane per thread, its steps in order with their virtual times,
+//! who held and who waited for each lock, and where the execution failed.
+//!
+//! Built from a [`RaceFile`] alone (its threads, schedule and step lines), so a report can be
+//! drawn for any race file, even one whose model has changed since.
+
+use crate::outcome::Outcome;
+use crate::race::RaceFile;
+
+/// What one step did, as far as a timeline draws it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepKind {
+    /// A line the model logged (`trace::event`).
+    Label(String),
+    /// Asked for a lock; it may wait until `Acquired`.
+    Lock(String),
+    Acquired(String),
+    Release(String),
+    /// Waits on a condvar, releasing its mutex.
+    Wait(String),
+    /// Woken from a condvar (or timed out on it).
+    Woken(String),
+    Spawn(String),
+    Join(String),
+    Exit,
+    Sleep(String),
+    /// Anything else: an atomic, a notify, a yield.
+    Other(String),
+}
+
+/// One step of the race.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// 0-based index in the race's schedule.
+    pub index: usize,
+    /// Lane (thread index).
+    pub lane: usize,
+    /// The step as the race file says it, without thread and time.
+    pub text: String,
+    /// Virtual time as written (`30s`), when the clock had moved.
+    pub time: Option<String>,
+    pub kind: StepKind,
+    /// The lock this step asked for was held by another thread: it had to wait.
+    pub blocked: bool,
+    /// The step where the failure shows: the failing thread's last step, or a deadlocked
+    /// thread's last (blocking) step.
+    pub failed: bool,
+}
+
+/// A span of steps during which a lane held or waited for a lock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub lane: usize,
+    pub object: String,
+    /// First and last step index (inclusive) of the span.
+    pub from: usize,
+    pub to: usize,
+    pub holding: bool,
+}
+
+/// A race drawn as lanes.
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    pub title: String,
+    pub lanes: Vec<String>,
+    pub steps: Vec<Step>,
+    pub spans: Vec<Span>,
+    /// What the execution ended in, as a sentence.
+    pub outcome: String,
+    /// The command that replays it.
+    pub replay: String,
+}
+
+impl Timeline {
+    /// The timeline of `race`, stored at `path` (for the replay command).
+    pub fn of(race: &RaceFile, path: &str) -> Timeline {
+        let schedule = race.schedule_steps();
+        let mut steps: Vec<Step> = schedule
+            .iter()
+            .zip(&race.events)
+            .enumerate()
+            .map(|(index, (&lane, line))| {
+                let name = race.threads.get(lane).map(String::as_str).unwrap_or("?");
+                let (text, time) = split_line(line, name);
+                Step {
+                    index,
+                    lane,
+                    kind: classify(&text),
+                    text,
+                    time,
+                    blocked: false,
+                    failed: false,
+                }
+            })
+            .collect();
+        let spans = lock_spans(&mut steps, race.threads.len());
+        mark_failure(&mut steps, race);
+        Timeline {
+            title: format!("{} / {} [{}]", race.scenario, race.variant, race.backend),
+            lanes: race.threads.clone(),
+            steps,
+            spans,
+            outcome: race.outcome.to_string(),
+            replay: format!("racecheck replay {path}"),
+        }
+    }
+
+    /// The last step that shows the failure, if any.
+    pub fn failed_step(&self) -> Option<&Step> {
+        self.steps.iter().rev().find(|s| s.failed)
+    }
+
+    /// The outcome in parts a person reads one a line: each deadlocked thread on its own.
+    pub fn outcome_lines(&self) -> Vec<&str> {
+        match self.outcome.strip_prefix("deadlock: ") {
+            Some(rest) => std::iter::once("deadlock:")
+                .chain(rest.split("; "))
+                .collect(),
+            None => vec![self.outcome.as_str()],
+        }
+    }
+}
+
+/// `"heartbeat: lock L @ 30s"` → (`"lock L"`, `Some("30s")`).
+fn split_line(line: &str, thread: &str) -> (String, Option<String>) {
+    let rest = line
+        .strip_prefix(thread)
+        .and_then(|r| r.strip_prefix(": "))
+        .unwrap_or(line);
+    match rest.rsplit_once(" @ ") {
+        Some((what, time)) if is_time(time) => (what.to_string(), Some(time.to_string())),
+        _ => (rest.to_string(), None),
+    }
+}
+
+/// Whether `s` is a time as traces write it: `30s`, `1.5s`, `250ms`, `12us`, `7ns`.
+fn is_time(s: &str) -> bool {
+    let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &s[digits.len()..];
+    !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && matches!(unit, "s" | "ms" | "us" | "ns")
+}
+
+fn classify(text: &str) -> StepKind {
+    let arg = |prefix: &str| text.strip_prefix(prefix).map(str::to_string);
+    if let Some(label) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        StepKind::Label(label.to_string())
+    } else if let Some(o) = arg("lock ") {
+        StepKind::Lock(o)
+    } else if let Some(o) = arg("acquired ") {
+        StepKind::Acquired(o)
+    } else if let Some(o) = arg("release ") {
+        StepKind::Release(o)
+    } else if let Some(o) = arg("wait ") {
+        StepKind::Wait(o)
+    } else if let Some(o) = arg("woken ").or_else(|| arg("timed out on ")) {
+        StepKind::Woken(o)
+    } else if let Some(t) = arg("spawn ") {
+        StepKind::Spawn(t)
+    } else if let Some(t) = arg("join ") {
+        StepKind::Join(t)
+    } else if text == "exit" {
+        StepKind::Exit
+    } else if let Some(d) = arg("sleep ") {
+        StepKind::Sleep(d)
+    } else {
+        StepKind::Other(text.to_string())
+    }
+}
+
+/// The spans each lane held a lock (acquired → release) or waited for one (lock → acquired,
+/// when another lane held it), and which lock steps blocked.
+///
+/// A condvar wait releases its mutex until woken; the step lines do not name that mutex, so
+/// it is taken to be the lock the lane acquired last and still holds, as it is in practice.
+fn lock_spans(steps: &mut [Step], lanes: usize) -> Vec<Span> {
+    use std::collections::HashMap;
+    let mut holder: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut held: Vec<Vec<String>> = vec![Vec::new(); lanes];
+    let mut parked: Vec<Option<String>> = vec![None; lanes];
+    let mut asking: Vec<Option<(String, usize)>> = vec![None; lanes];
+    let mut spans = Vec::new();
+    let mut release = |holder: &mut HashMap<String, (usize, usize)>, o: &str, i: usize| {
+        if let Some((h, from)) = holder.remove(o) {
+            spans.push(Span {
+                lane: h,
+                object: o.to_string(),
+                from,
+                to: i,
+                holding: true,
+            });
+        }
+    };
+    let mut waits = Vec::new();
+    for i in 0..steps.len() {
+        let lane = steps[i].lane;
+        if lane >= lanes {
+            continue;
+        }
+        match steps[i].kind.clone() {
+            StepKind::Lock(o) => {
+                steps[i].blocked = holder.get(&o).is_some_and(|&(h, _)| h != lane);
+                asking[lane] = Some((o, i));
+            }
+            StepKind::Acquired(o) => {
+                if let Some((asked, at)) = asking[lane].take() {
+                    if asked == o && steps[at].blocked {
+                        waits.push(Span {
+                            lane,
+                            object: o.clone(),
+                            from: at,
+                            to: i,
+                            holding: false,
+                        });
+                    }
+                }
+                held[lane].push(o.clone());
+                holder.insert(o, (lane, i));
+            }
+            StepKind::Release(o) => {
+                held[lane].retain(|h| *h != o);
+                release(&mut holder, &o, i);
+            }
+            StepKind::Wait(_) => {
+                if let Some(o) = held[lane].pop() {
+                    release(&mut holder, &o, i);
+                    parked[lane] = Some(o);
+                }
+            }
+            StepKind::Woken(_) => {
+                if let Some(o) = parked[lane].take() {
+                    held[lane].push(o.clone());
+                    holder.insert(o, (lane, i));
+                }
+            }
+            _ => {}
+        }
+    }
+    let end = steps.len().saturating_sub(1);
+    // Locks still held, and waits never granted, run to the end.
+    let mut still: Vec<_> = holder.into_iter().collect();
+    still.sort();
+    for (o, (lane, from)) in still {
+        release(&mut HashMap::from([(o.clone(), (lane, from))]), &o, end);
+    }
+    for (lane, ask) in asking.into_iter().enumerate() {
+        if let Some((o, at)) = ask {
+            if steps[at].blocked {
+                waits.push(Span {
+                    lane,
+                    object: o,
+                    from: at,
+                    to: end,
+                    holding: false,
+                });
+            }
+        }
+    }
+    spans.extend(waits);
+    spans.sort_by_key(|s| (s.from, s.lane));
+    spans
+}
+
+fn mark_failure(steps: &mut [Step], race: &RaceFile) {
+    let lanes: Vec<usize> = match &race.outcome {
+        Outcome::Invariant { thread, .. } | Outcome::Panic { thread, .. } => race
+            .threads
+            .iter()
+            .position(|t| t == thread)
+            .into_iter()
+            .collect(),
+        Outcome::Deadlock { blocked } => blocked
+            .iter()
+            .filter_map(|b| race.threads.iter().position(|t| *t == b.thread))
+            .collect(),
+        _ => steps.last().map(|s| s.lane).into_iter().collect(),
+    };
+    for lane in lanes {
+        if let Some(step) = steps.iter_mut().rev().find(|s| s.lane == lane) {
+            step.failed = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_split_into_thread_text_and_time() {
+        assert_eq!(
+            split_line("heartbeat: lock L @ 1.5s", "heartbeat"),
+            ("lock L".to_string(), Some("1.5s".to_string()))
+        );
+        assert_eq!(
+            split_line("main: \"a @ b\"", "main"),
+            ("\"a @ b\"".to_string(), None)
+        );
+        assert_eq!(classify("\"hello\""), StepKind::Label("hello".into()));
+        assert_eq!(classify("timed out on cv"), StepKind::Woken("cv".into()));
+    }
+}

@@ -1,0 +1,368 @@
+//! Reproduction from a production log: find an execution whose labeled events include the
+//! log's events, in the log's order.
+//!
+//! # The log format
+//! One event a line, in the order production saw them:
+//!
+//! ```text
+//! # a comment; blank lines are skipped too
+//! 23:16:35.147 [main] Validating lock ownership before label updates
+//! [heartbeat] Heartbeat worker thread started
+//! Acquired lock: chroma-words-update-*
+//! ```
+//!
+//! - an optional timestamp first: a time of day (`23:16:35.147`), an ISO 8601 date-time
+//!   (`2025-08-26T23:16:35.147Z`) or a duration since start (`12.5s`, `250ms`);
+//! - an optional thread in brackets (`[heartbeat]`): the event must be that thread's;
+//! - the rest is the label the model logs with `trace::event`; `*` matches any text.
+//!
+//! Timestamps only order and annotate the lines (they must not go backwards): a model's clock
+//! is not production's.
+
+use crate::backend::Body;
+use crate::check::run_seeded;
+use crate::outcome::Outcome;
+use crate::scenario::Variant;
+use crate::trace::{EventKind, Trace};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// One line of a production log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry {
+    /// 1-based line number in the file.
+    pub line: usize,
+    pub time: Option<String>,
+    pub thread: Option<String>,
+    pub label: String,
+}
+
+/// A production log: the events to find, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductionLog {
+    pub entries: Vec<LogEntry>,
+}
+
+impl ProductionLog {
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Parse log text; an error names the line.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut entries = Vec::new();
+        let mut last_time: Option<(u128, usize)> = None;
+        for (i, raw) in text.lines().enumerate() {
+            let line = i + 1;
+            let mut rest = raw.trim();
+            if rest.is_empty() || rest.starts_with('#') {
+                continue;
+            }
+            let mut time = None;
+            if let Some((first, after)) = rest.split_once(char::is_whitespace) {
+                if let Some(nanos) = parse_time(first) {
+                    if let Some((before, at)) = last_time {
+                        if nanos < before {
+                            return Err(format!(
+                                "line {line}: time {first} is before line {at}'s: list events in the order they were seen"
+                            ));
+                        }
+                    }
+                    last_time = Some((nanos, line));
+                    time = Some(first.to_string());
+                    rest = after.trim_start();
+                }
+            }
+            let mut thread = None;
+            if let Some(after) = rest.strip_prefix('[') {
+                let (name, label) = after
+                    .split_once(']')
+                    .ok_or_else(|| format!("line {line}: `[` without `]` around a thread name"))?;
+                thread = Some(name.trim().to_string());
+                rest = label.trim_start();
+            }
+            if rest.is_empty() {
+                return Err(format!("line {line}: no event label"));
+            }
+            entries.push(LogEntry {
+                line,
+                time,
+                thread,
+                label: rest.to_string(),
+            });
+        }
+        if entries.is_empty() {
+            return Err("no events (every line is blank or a comment)".to_string());
+        }
+        Ok(ProductionLog { entries })
+    }
+
+    /// How many entries, from the first, `trace` contains in order.
+    pub fn matched_prefix(&self, trace: &Trace) -> usize {
+        let mut next = 0;
+        for (i, e) in trace.events.iter().enumerate() {
+            let Some(entry) = self.entries.get(next) else {
+                break;
+            };
+            if let EventKind::Label(label) = &e.kind {
+                if entry.matches(trace.thread_of(i), label) {
+                    next += 1;
+                }
+            }
+        }
+        next
+    }
+}
+
+impl LogEntry {
+    fn matches(&self, thread: &str, label: &str) -> bool {
+        self.thread.as_deref().is_none_or(|t| t == thread) && glob(&self.label, label.trim())
+    }
+
+    /// The entry as the log says it.
+    pub fn describe(&self) -> String {
+        match &self.thread {
+            Some(t) => format!("line {} `[{t}] {}`", self.line, self.label),
+            None => format!("line {} `{}`", self.line, self.label),
+        }
+    }
+}
+
+/// A timestamp's position in nanoseconds, if `s` is one (for the order check only).
+fn parse_time(s: &str) -> Option<u128> {
+    let s = s.trim_start_matches('+');
+    // A duration since start: 12s, 1.5s, 250ms, 40us, 7ns.
+    for (unit, scale) in [("ms", 1e6), ("us", 1e3), ("ns", 1.0), ("s", 1e9)] {
+        if let Some(n) = s.strip_suffix(unit) {
+            if let Ok(v) = n.parse::<f64>() {
+                if v >= 0.0 && v.is_finite() {
+                    return Some((v * scale) as u128);
+                }
+            }
+        }
+    }
+    // A date-time (2025-08-26T23:16:35.147Z) or a time of day (23:16:35.147): compare the
+    // clock part; the date, if any, in front.
+    let (date, clock) = match s.split_once('T') {
+        Some((d, c)) => (Some(d), c),
+        None => (None, s),
+    };
+    let day = match date {
+        Some(d) => {
+            let parts: Vec<&str> = d.split('-').collect();
+            if parts.len() != 3 || !parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit())) {
+                return None;
+            }
+            parts.iter().fold(0u128, |acc, p| {
+                acc * 10u128.pow(p.len() as u32) + p.parse::<u128>().unwrap_or(0)
+            })
+        }
+        None => 0,
+    };
+    let clock = clock.trim_end_matches('Z');
+    let clock = clock.split(['+']).next()?;
+    let parts: Vec<&str> = clock.split(':').collect();
+    if parts.len() != 3 {
+        return None;
+    }
+    let h: u128 = parts[0].parse().ok()?;
+    let m: u128 = parts[1].parse().ok()?;
+    let sec: f64 = parts[2].parse().ok()?;
+    if h > 23 || m > 59 || !(0.0..61.0).contains(&sec) {
+        return None;
+    }
+    let nanos = (h * 3600 + m * 60) * 1_000_000_000 + (sec * 1e9) as u128;
+    Some(day * 86_400_000_000_000 + nanos)
+}
+
+/// `pattern` matches `text`, where `*` in the pattern matches any run of characters.
+fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || !text[first.len()..].ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(at) => rest = &rest[at + middle.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// How to search: shuttle's random walk, one seed an execution, so that any execution found
+/// is reproducible from its own seed. (PCT needs a run of executions to place its priority
+/// change points well, so one seed an execution would waste it.)
+#[derive(Clone, Copy, Debug)]
+pub struct SearchBudget {
+    /// Execution `k` (0-based) runs with seed `seed + k`.
+    pub seed: u64,
+    pub executions: u64,
+    pub time_limit: Duration,
+}
+
+/// What a search for a log found.
+#[derive(Clone, Debug)]
+pub enum Reproduction {
+    /// Execution `execution` (1-based), run with `seed`, has every event in order.
+    Found {
+        execution: u64,
+        seed: u64,
+        outcome: Outcome,
+        trace: Trace,
+    },
+    /// None did within the budget. The best got `matched` entries in; the next was never
+    /// reached after them.
+    NotFound { executions: u64, matched: usize },
+}
+
+/// Executions sampled to learn which events a variant logs, before searching.
+pub const VOCABULARY_EXECUTIONS: u64 = 200;
+
+/// Check that every entry names an event the variant logs: one that some of
+/// [`VOCABULARY_EXECUTIONS`] seeded executions logged. An error names the first unknown one.
+pub(crate) fn check_vocabulary(
+    body: &Body,
+    log: &ProductionLog,
+    budget: &SearchBudget,
+) -> Result<(), String> {
+    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut unknown: Vec<&LogEntry> = log.entries.iter().collect();
+    for k in 0..VOCABULARY_EXECUTIONS {
+        let (_, trace) = run_seeded(body.clone(), None, budget.seed.wrapping_add(k));
+        for (i, e) in trace.events.iter().enumerate() {
+            if let EventKind::Label(label) = &e.kind {
+                seen.insert((trace.thread_of(i).to_string(), label.to_string()));
+            }
+        }
+        unknown.retain(|entry| !seen.iter().any(|(t, l)| entry.matches(t, l)));
+        if unknown.is_empty() {
+            return Ok(());
+        }
+    }
+    let entry = unknown[0];
+    let mut known: Vec<String> = seen
+        .iter()
+        .map(|(t, l)| format!("[{t}] {l}"))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    known.truncate(8);
+    Err(format!(
+        "{} is not an event this variant logs (in {VOCABULARY_EXECUTIONS} sampled executions); it logs e.g. {}",
+        entry.describe(),
+        known.join(" | ")
+    ))
+}
+
+/// Reproduce `log` with `variant`: check that the log names events the variant logs (an
+/// `Err` says which does not), then search.
+pub fn reproduce(
+    variant: &Variant,
+    log: &ProductionLog,
+    budget: &SearchBudget,
+    progress: &dyn Fn(u64),
+) -> Result<Reproduction, String> {
+    check_vocabulary(&variant.body, log, budget)?;
+    Ok(search(&variant.body, log, budget, progress))
+}
+
+/// Search seeded executions for one that has every entry of `log` in order.
+pub(crate) fn search(
+    body: &Body,
+    log: &ProductionLog,
+    budget: &SearchBudget,
+    progress: &dyn Fn(u64),
+) -> Reproduction {
+    let start = Instant::now();
+    let mut best = 0;
+    let mut executions = 0;
+    for k in 0..budget.executions {
+        if start.elapsed() >= budget.time_limit {
+            break;
+        }
+        executions = k + 1;
+        progress(executions);
+        let seed = budget.seed.wrapping_add(k);
+        let (outcome, trace) = run_seeded(body.clone(), None, seed);
+        let matched = log.matched_prefix(&trace);
+        if matched == log.entries.len() {
+            return Reproduction::Found {
+                execution: executions,
+                seed,
+                outcome,
+                trace,
+            };
+        }
+        best = best.max(matched);
+    }
+    Reproduction::NotFound {
+        executions,
+        matched: best,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_give_time_thread_and_label() {
+        let log = ProductionLog::parse(
+            "# seed 000\n\n23:16:35.147 [main] Validating *\n[heartbeat]   Heartbeat started\nplain: label\n",
+        )
+        .unwrap();
+        assert_eq!(
+            log.entries[0],
+            LogEntry {
+                line: 3,
+                time: Some("23:16:35.147".into()),
+                thread: Some("main".into()),
+                label: "Validating *".into()
+            }
+        );
+        assert_eq!(log.entries[1].thread.as_deref(), Some("heartbeat"));
+        assert_eq!(log.entries[2].label, "plain: label");
+        assert_eq!(log.entries[2].time, None);
+    }
+
+    #[test]
+    fn bad_logs_say_which_line() {
+        let err = ProductionLog::parse("10:00:01 a\n09:00:00 b\n").unwrap_err();
+        assert!(err.starts_with("line 2:"), "{err}");
+        assert!(ProductionLog::parse("[main label")
+            .unwrap_err()
+            .contains("line 1"));
+        assert!(ProductionLog::parse("# only\n").is_err());
+        assert!(ProductionLog::parse("12s [t]")
+            .unwrap_err()
+            .contains("no event label"));
+    }
+
+    #[test]
+    fn times_of_every_form_parse() {
+        assert_eq!(parse_time("1.5s"), Some(1_500_000_000));
+        assert_eq!(parse_time("250ms"), Some(250_000_000));
+        assert!(parse_time("2025-08-26T23:16:35.147Z") > parse_time("2025-08-25T23:59:59Z"));
+        assert!(parse_time("23:16:35.147").is_some());
+        assert_eq!(parse_time("Acquired"), None);
+        assert_eq!(parse_time("lock:"), None);
+    }
+
+    #[test]
+    fn globs_match_any_run() {
+        assert!(glob("Acquired lock: *", "Acquired lock: chroma-1"));
+        assert!(glob("a*c*e", "abcde"));
+        assert!(!glob("a*c*e", "abde"));
+        assert!(glob("exact", "exact"));
+        assert!(!glob("exact*", "exac"));
+    }
+}

@@ -1,0 +1,456 @@
+//! What users read: `summary.json` (parsed back against its schema), the markdown (snapshots),
+//! the HTML timeline (in a real headless Chromium), reproduction from seed 000's log, and
+//! shrinking (it never turns a failing schedule into a passing one).
+
+use racecheck::report::{self, CheckRow, FailureRace, ShrinkFigures, Summary, Totals};
+use racecheck::{BackendKind, OutcomeKind, RaceFile, ScheduleSize, ShrinkBudget};
+use racecheck_scenarios::catalogue;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+fn racecheck(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_racecheck"))
+        .args(args)
+        .output()
+        .expect("run racecheck")
+}
+
+fn manifest(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn committed(name: &str) -> RaceFile {
+    RaceFile::load(&manifest(&format!("races/{name}.race"))).unwrap()
+}
+
+fn assert_one_line_error(out: &Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(needle), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn summary_json_parses_back_with_its_documented_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = racecheck(&[
+        "check",
+        "lock_manager",
+        "--variant",
+        "lock",
+        "--backend",
+        "pct,loom",
+        "--report",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = std::fs::read_to_string(dir.path().join("summary.json")).unwrap();
+    let summary = Summary::from_json(&text).unwrap();
+    assert_eq!(summary.schema, "racecheck-summary");
+    assert_eq!(summary.version, 1);
+    assert_eq!(summary.command[0], "racecheck");
+    assert_eq!(
+        summary.totals,
+        Totals {
+            checks: 2,
+            met: 2,
+            unmet: 0
+        }
+    );
+    for c in &summary.checks {
+        assert_eq!(c.found, Some(OutcomeKind::Deadlock));
+        assert!(c.met && c.first_failure.is_some() && c.verdict == "found");
+        assert!(dir.path().join(c.race_file.as_ref().unwrap()).exists());
+        assert!(dir.path().join(c.timeline.as_ref().unwrap()).exists());
+        let shrink = c.shrink.as_ref().unwrap();
+        assert!(shrink.after <= shrink.before);
+    }
+    // The field names are the documented schema (reports/README.md): renaming one is a new
+    // schema version.
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k.join(" ")
+    };
+    assert_eq!(
+        keys(&value),
+        "checks command racecheck schema started totals version"
+    );
+    assert_eq!(
+        keys(&value["checks"][0]),
+        "backend backend_kind beyond_reach executions expected first_failure found message \
+         met race_file scenario seed shrink timeline variant verdict wall_time_s"
+    );
+    // And a document from another schema is refused, not misread.
+    assert!(Summary::from_json(&text.replace("\"version\": 1", "\"version\": 2")).is_err());
+    assert!(Summary::from_json("{}").is_err());
+}
+
+/// A summary with fixed figures (wall times vary run to run), over a committed race.
+fn fixed_summary() -> (Summary, Vec<FailureRace>) {
+    let race = committed("lock_manager.lock.pctd3");
+    let row = |variant: &str, found: Option<OutcomeKind>| CheckRow {
+        scenario: "lock_manager".into(),
+        variant: variant.into(),
+        backend: "pct(d=3)".into(),
+        backend_kind: BackendKind::Pct,
+        seed: 0,
+        expected: if found.is_some() { "deadlock" } else { "pass" }.into(),
+        beyond_reach: false,
+        verdict: if found.is_some() {
+            "found"
+        } else {
+            "not-found"
+        }
+        .into(),
+        found,
+        message: found.map(|_| race.outcome.to_string()),
+        executions: if found.is_some() { 2 } else { 10_000 },
+        first_failure: found.map(|_| 2),
+        wall_time_s: 0.25,
+        met: true,
+        race_file: found.map(|_| "races/lock_manager.lock.pctd3.race".into()),
+        timeline: found.map(|_| "timelines/lock_manager.lock.pctd3.html".into()),
+        shrink: found.map(|_| ShrinkFigures {
+            before: ScheduleSize {
+                preemptions: 4,
+                context_switches: 6,
+                steps: 94,
+            },
+            after: ScheduleSize {
+                preemptions: 1,
+                context_switches: 2,
+                steps: 76,
+            },
+            attempts: 8,
+        }),
+    };
+    let checks = vec![row("lock", Some(OutcomeKind::Deadlock)), row("rlock", None)];
+    let summary = Summary {
+        schema: report::SCHEMA.into(),
+        version: report::SCHEMA_VERSION,
+        racecheck: "0.1.0".into(),
+        started: "2026-11-23T18:00:00Z".into(),
+        command: vec!["racecheck".into(), "check".into(), "lock_manager".into()],
+        totals: Totals::of(&checks),
+        checks,
+    };
+    let failures = vec![FailureRace {
+        row: 0,
+        race,
+        path: "reports/run/races/lock_manager.lock.pctd3.race".into(),
+    }];
+    (summary, failures)
+}
+
+#[test]
+fn summary_markdown_snapshot() {
+    let (summary, failures) = fixed_summary();
+    insta::assert_snapshot!(report::summary_markdown(&summary, &failures));
+}
+
+#[test]
+fn race_markdown_snapshot() {
+    let race = committed("sqlite.ticket_lease.deferred-wal.pctd3");
+    insta::assert_snapshot!(report::race_markdown(
+        &race,
+        "scenarios/races/sqlite.ticket_lease.deferred-wal.pctd3.race",
+        &[]
+    ));
+}
+
+#[test]
+fn a_long_race_keeps_its_mermaid_diagram_readable() {
+    let race = committed("compaction.no-cas.pctd3");
+    let md = report::race_markdown(&race, "x.race", &[]);
+    let notes = md.lines().filter(|l| l.contains("Note over")).count();
+    assert!(notes <= report::mermaid::MAX_STEPS + 2, "{notes} notes");
+    assert!(md.contains("lost update"), "{md}");
+}
+
+/// Chromium, if this machine has it: `RACECHECK_CHROMIUM`, else `chromium` on the PATH.
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("RACECHECK_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|d| ["chromium", "chromium-browser"].map(|n| d.join(n)))
+        .find(|p| p.is_file())
+}
+
+fn headless(chromium: &Path, profile: &Path, args: &[&str]) -> Output {
+    Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .output()
+        .expect("run chromium")
+}
+
+#[test]
+fn the_html_timeline_renders_in_headless_chromium() {
+    let Some(chromium) = chromium() else {
+        assert!(
+            std::env::var_os("RACECHECK_REQUIRE_CHROMIUM").is_none(),
+            "RACECHECK_REQUIRE_CHROMIUM is set but chromium is not on the PATH"
+        );
+        eprintln!(
+            "skipped: chromium not found (install Debian's `chromium`, as .ci/run does, or set RACECHECK_CHROMIUM)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let race = committed("sqlite.ticket_lease.deferred-wal.pctd3");
+    let timeline = report::Timeline::of(&race, "x.race");
+    let page = dir.path().join("timeline.html");
+    std::fs::write(&page, report::html::page(&timeline, &[])).unwrap();
+    let url = format!("file://{}", page.display());
+
+    // The page's own script reports what the browser laid out.
+    let dom = headless(&chromium, &dir.path().join("p1"), &["--dump-dom", &url]);
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let expected = format!(
+        "data-rendered=\"ok lanes={} steps={}\"",
+        race.threads.len(),
+        race.events.len()
+    );
+    assert!(dom.contains(&expected), "{expected} not in {dom:.400}");
+
+    let png = dir.path().join("timeline.png");
+    let shot = headless(
+        &chromium,
+        &dir.path().join("p2"),
+        &[
+            "--window-size=1400,1800",
+            &format!("--screenshot={}", png.display()),
+            &url,
+        ],
+    );
+    let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        size > 20_000,
+        "screenshot of {size} bytes: {}",
+        String::from_utf8_lossy(&shot.stderr)
+    );
+}
+
+#[test]
+fn reproduce_finds_the_seed_000_deadlock_from_its_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = manifest("logs/seed-000-lambda.log");
+    let out = racecheck(&[
+        "reproduce",
+        log.to_str().unwrap(),
+        "--scenario",
+        "lock_manager",
+        "--variant",
+        "lock",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("reproduced"), "{stdout}");
+    let path = dir.path().join("lock_manager.lock.random.race");
+    let race = RaceFile::load(&path).unwrap();
+    assert_eq!(race.outcome.kind(), OutcomeKind::Deadlock);
+    let validating = race
+        .events
+        .iter()
+        .position(|e| e.contains("Validating lock ownership"));
+    let started = race
+        .events
+        .iter()
+        .position(|e| e.contains("Heartbeat worker thread started"));
+    assert!(
+        started < validating && started.is_some(),
+        "{:?}",
+        race.events
+    );
+    let replay = racecheck(&["replay", path.to_str().unwrap()]);
+    assert!(replay.status.success());
+}
+
+#[test]
+fn reproduce_says_which_event_was_never_reached() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("reversed.log");
+    std::fs::write(
+        &log,
+        "[main] Validating lock ownership before label updates\n[main] Acquired lock: chroma-*\n",
+    )
+    .unwrap();
+    let out = racecheck(&[
+        "reproduce",
+        log.to_str().unwrap(),
+        "--scenario",
+        "lock_manager",
+        "--variant",
+        "lock",
+        "--iterations",
+        "300",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("not reproduced in 300 executions")
+            && stdout.contains("line 2 `[main] Acquired lock: chroma-*` was never reached"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn bad_input_to_report_reproduce_and_shrink_is_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let reproduce = |log: &str, scenario: &str, variant: &str| {
+        racecheck(&[
+            "reproduce",
+            log,
+            "--scenario",
+            scenario,
+            "--variant",
+            variant,
+            "--out",
+            dir.path().to_str().unwrap(),
+        ])
+    };
+    let unknown = write("unknown.log", "[main] Lambda heartbeat\n");
+    assert_one_line_error(
+        &reproduce(&unknown, "lock_manager", "lock"),
+        "line 1 `[main] Lambda heartbeat` is not an event this variant logs",
+    );
+    let backwards = write("backwards.log", "23:16:35 a\n23:16:34 b\n");
+    assert_one_line_error(
+        &reproduce(&backwards, "lock_manager", "lock"),
+        "line 2: time 23:16:34 is before line 1's",
+    );
+    let log = manifest("logs/seed-000-lambda.log");
+    let log = log.to_str().unwrap();
+    assert_one_line_error(&reproduce(log, "nope", "lock"), "unknown scenario `nope`");
+    assert_one_line_error(&reproduce(log, "lock_manager", "nope"), "no variant `nope`");
+    assert_one_line_error(
+        &reproduce("/no/such.log", "lock_manager", "lock"),
+        "cannot read",
+    );
+
+    let corrupt = write(
+        "corrupt.race",
+        "format = \"racecheck-race\"\nversion = 1\n[[[",
+    );
+    assert_one_line_error(
+        &racecheck(&["report", &corrupt, "--out", dir.path().to_str().unwrap()]),
+        "not a valid race file",
+    );
+    assert_one_line_error(&racecheck(&["shrink", &corrupt]), "not a valid race file");
+    assert_one_line_error(
+        &racecheck(&["shrink", &corrupt, "--time-limit=-1"]),
+        "time-limit",
+    );
+}
+
+#[test]
+fn report_draws_a_race_file_as_html_and_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let race = manifest("races/lock_manager.lock.pctd3.race");
+    let out = racecheck(&[
+        "report",
+        race.to_str().unwrap(),
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let html = std::fs::read_to_string(dir.path().join("lock_manager.lock.pctd3.html")).unwrap();
+    // Self-contained: inline SVG, nothing fetched.
+    assert!(html.contains("<svg"));
+    assert!(!html.contains("src=") && !html.contains("<link") && !html.contains("href=\"http"));
+    let md = std::fs::read_to_string(dir.path().join("lock_manager.lock.pctd3.md")).unwrap();
+    assert!(md.contains("```mermaid\nsequenceDiagram"));
+    // Drawing again says it replaced the previous pair.
+    let again = racecheck(&[
+        "report",
+        race.to_str().unwrap(),
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("replaced"));
+}
+
+#[test]
+fn shrinking_never_turns_a_failing_schedule_into_a_passing_one() {
+    let cat = catalogue();
+    let budget = ShrinkBudget {
+        attempts: 400,
+        time_limit: Duration::from_secs(3),
+    };
+    let dir = manifest("races");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "race"))
+        .collect();
+    files.sort();
+    let mut smaller = 0;
+    for path in &files {
+        let race = RaceFile::load(path).unwrap();
+        let (_, variant) = race.resolve(&cat, path).unwrap();
+        let (shrunk_race, shrunk) = race.shrink(variant, budget);
+        assert!(shrunk.replayed, "{}", path.display());
+        assert!(shrunk.after <= shrunk.before, "{}", path.display());
+        assert_eq!(shrunk_race.outcome.kind(), race.outcome.kind());
+        let replay = shrunk_race.replay(variant);
+        assert!(
+            replay.reproduced(),
+            "{}: {}",
+            path.display(),
+            replay.describe(&shrunk_race)
+        );
+        smaller += usize::from(shrunk.after < shrunk.before);
+    }
+    assert!(
+        smaller >= files.len() / 3,
+        "only {smaller} races got smaller"
+    );
+}
+
+#[test]
+fn shrink_writes_a_new_file_beside_the_race_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lm.race");
+    std::fs::copy(manifest("races/lock_manager.lock.random.race"), &path).unwrap();
+    let out = racecheck(&["shrink", path.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("after:  76 steps, 2 context switches, 1 preemption"),
+        "{stdout}"
+    );
+    let again = racecheck(&["shrink", path.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("lm.shrunk.2.race"));
+    let shrunk = RaceFile::load(&dir.path().join("lm.shrunk.race")).unwrap();
+    assert_eq!(shrunk.outcome.kind(), OutcomeKind::Deadlock);
+    // The user's file is untouched.
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        std::fs::read(manifest("races/lock_manager.lock.random.race")).unwrap()
+    );
+}

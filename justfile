@@ -19,6 +19,18 @@ test-long:
 replay FILE:
     cargo run --release -p racecheck-scenarios --bin racecheck -- replay {{FILE}}
 
+# Draw a race file's timeline (HTML + Mermaid markdown) into reports/timelines/.
+report FILE:
+    cargo run --release -p racecheck-scenarios --bin racecheck -- report {{FILE}}
+
+# Shrink a race file: writes NAME.shrunk.race beside it.
+shrink FILE:
+    cargo run --release -p racecheck-scenarios --bin racecheck -- shrink {{FILE}}
+
+# Reproduce a production log, e.g. `just reproduce scenarios/logs/seed-000-lambda.log lock_manager lock`.
+reproduce LOG SCENARIO VARIANT:
+    cargo run --release -p racecheck-scenarios --bin racecheck -- reproduce {{LOG}} --scenario {{SCENARIO}} --variant {{VARIANT}}
+
 # List scenarios and variants.
 list:
     cargo run --release -p racecheck-scenarios --bin racecheck -- list

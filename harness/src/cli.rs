@@ -125,6 +125,7 @@ struct CheckArgs {
 
 /// Run the command line; returns the process exit status.
 pub fn main(catalogue: Catalogue) -> i32 {
+    die_quietly_on_closed_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
@@ -153,6 +154,16 @@ pub fn main(catalogue: Catalogue) -> i32 {
             attempts,
             time_limit,
         } => or_bad_input(shrink(&catalogue, &file, attempts, time_limit)),
+    }
+}
+
+/// `racecheck … | head` ends quietly when `head` closes the pipe, as Unix tools do, instead of
+/// panicking on the next line it prints. (Rust ignores SIGPIPE by default.)
+fn die_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restores the default disposition of one signal before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -80,7 +80,8 @@ pub fn sequence_diagram(t: &Timeline) -> String {
         } else {
             String::new()
         };
-        let line = format!("#{}{time}: {}{times}", step.index, escape(&text));
+        // `#` starts an entity code in Mermaid, so the step number is written as one.
+        let line = format!("#35;{}{time}: {}{times}", step.index, escape(&text));
         if let StepKind::Spawn(child) = &step.kind {
             if let Some(c) = t.lanes.iter().position(|l| l == child) {
                 let _ = writeln!(out, "    T{lane}->>T{c}: {line}");

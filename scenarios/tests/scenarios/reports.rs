@@ -248,6 +248,87 @@ fn the_html_timeline_renders_in_headless_chromium() {
 }
 
 #[test]
+fn the_mermaid_diagrams_render_with_mermaid_js() {
+    // Mermaid is not vendored: .ci/run installs it from npm and names it here.
+    let (Some(chromium), Some(mermaid)) = (chromium(), std::env::var_os("RACECHECK_MERMAID_JS"))
+    else {
+        assert!(
+            std::env::var_os("RACECHECK_REQUIRE_CHROMIUM").is_none(),
+            "RACECHECK_REQUIRE_CHROMIUM is set but chromium or RACECHECK_MERMAID_JS is missing"
+        );
+        eprintln!("skipped: needs chromium and RACECHECK_MERMAID_JS (mermaid.min.js; .ci/run installs both)");
+        return;
+    };
+    let (summary, failures) = fixed_summary();
+    let mut markdown = vec![report::summary_markdown(&summary, &failures)];
+    for name in [
+        "sqlite.ticket_lease.deferred-wal.pctd3",
+        "compaction.no-cas.pctd3",
+        "lease.redis.paused-holder.pctd3",
+    ] {
+        markdown.push(report::race_markdown(&committed(name), "x.race", &[]));
+    }
+    let diagrams: Vec<String> = markdown
+        .iter()
+        .flat_map(|md| md.split("```mermaid\n").skip(1))
+        .map(|d| d.split("```").next().unwrap().to_string())
+        .collect();
+    // Every step note must show its number: an unescaped `#` once swallowed whole notes.
+    let numbered: Vec<usize> = diagrams
+        .iter()
+        .map(|d| {
+            d.lines()
+                .filter_map(|l| l.split_once(": "))
+                .filter(|(_, text)| text.trim_start_matches("✗ ").starts_with('#'))
+                .count()
+        })
+        .collect();
+    assert!(numbered.iter().all(|&n| n > 0), "{numbered:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("mermaid.html");
+    let quoted = |s: &str| serde_json::to_string(s).unwrap();
+    let texts: Vec<String> = diagrams.iter().map(|d| quoted(d)).collect();
+    std::fs::write(
+        &page,
+        format!(
+            r#"<!DOCTYPE html><html><head><meta charset="utf-8"><script src="file://{}"></script></head><body><script>
+const texts = [{}]; const numbered = {:?};
+mermaid.initialize({{ startOnLoad: false }});
+(async () => {{
+  const bad = [];
+  for (let i = 0; i < texts.length; i++) {{
+    try {{
+      const r = await mermaid.render("d" + i, texts[i]);
+      const box = document.createElement("div"); box.innerHTML = r.svg;
+      const shown = (box.textContent.match(/#\d+/g) || []).length;
+      if (shown < numbered[i]) bad.push(i + ": " + shown + " of " + numbered[i] + " step numbers shown");
+    }} catch (e) {{ bad.push(i + ": " + String(e).slice(0, 120)); }}
+  }}
+  document.documentElement.setAttribute("data-mermaid", bad.length ? "bad " + bad.join(" | ") : "ok " + texts.length);
+}})();
+</script></body></html>"#,
+            Path::new(&mermaid).display(),
+            texts.join(","),
+            numbered
+        ),
+    )
+    .unwrap();
+    let dom = headless(
+        &chromium,
+        &dir.path().join("p"),
+        &[
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=30000",
+            "--dump-dom",
+            &format!("file://{}", page.display()),
+        ],
+    );
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let expected = format!("data-mermaid=\"ok {}\"", diagrams.len());
+    assert!(dom.contains(&expected), "{expected} not in {dom:.600}");
+}
+
+#[test]
 fn reproduce_finds_the_seed_000_deadlock_from_its_log() {
     let dir = tempfile::tempdir().unwrap();
     let log = manifest("logs/seed-000-lambda.log");

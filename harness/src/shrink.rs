@@ -148,7 +148,8 @@ pub(crate) fn shrink(
 }
 
 /// The guides to try from `schedule`, the most promising first: every prefix that ends where a
-/// run of one thread ends (shortest first), then the schedule without one run (last first).
+/// run of one thread ends (shortest first), then the schedule without one run (last first),
+/// then with two neighbouring runs swapped.
 fn candidates(schedule: &[usize]) -> impl Iterator<Item = Vec<usize>> + '_ {
     let runs = runs(schedule);
     let prefixes = runs
@@ -156,12 +157,26 @@ fn candidates(schedule: &[usize]) -> impl Iterator<Item = Vec<usize>> + '_ {
         .into_iter()
         .map(move |(start, _)| schedule[..start].to_vec());
     // Without the last run is the longest prefix again.
-    let removals = runs.into_iter().rev().skip(1).map(move |(start, end)| {
-        let mut guide = schedule[..start].to_vec();
-        guide.extend_from_slice(&schedule[end..]);
+    let removals = runs
+        .clone()
+        .into_iter()
+        .rev()
+        .skip(1)
+        .map(move |(start, end)| {
+            let mut guide = schedule[..start].to_vec();
+            guide.extend_from_slice(&schedule[end..]);
+            guide
+        });
+    // A run moved one place earlier: a preemption taken sooner can make a later one needless.
+    let swaps = (1..runs.len()).map(move |j| {
+        let (a, b) = (runs[j - 1], runs[j]);
+        let mut guide = schedule[..a.0].to_vec();
+        guide.extend_from_slice(&schedule[b.0..b.1]);
+        guide.extend_from_slice(&schedule[a.0..a.1]);
+        guide.extend_from_slice(&schedule[b.1..]);
         guide
     });
-    prefixes.skip(1).chain(removals)
+    prefixes.skip(1).chain(removals).chain(swaps)
 }
 
 /// The `[start, end)` of every run of one thread in `schedule`.
@@ -187,11 +202,18 @@ mod tests {
     }
 
     #[test]
-    fn candidates_are_prefixes_then_removals() {
+    fn candidates_are_prefixes_then_removals_then_swaps() {
         let got: Vec<_> = candidates(&[0, 0, 1, 0]).collect();
         assert_eq!(
             got,
-            vec![vec![0, 0], vec![0, 0, 1], vec![0, 0, 0], vec![1, 0]]
+            vec![
+                vec![0, 0],
+                vec![0, 0, 1],
+                vec![0, 0, 0],
+                vec![1, 0],
+                vec![1, 0, 0, 0],
+                vec![0, 0, 0, 1]
+            ]
         );
     }
 }

@@ -248,6 +248,11 @@ pub(crate) fn current_task(exec: &Execution, me: usize) -> Option<usize> {
     }
 }
 
+/// The racecheck task tokio is polling on this thread, if any.
+pub(crate) fn tokio_task() -> Option<usize> {
+    TASK.try_with(|t| *t).ok()
+}
+
 /// Say what the current task awaits now (`None`: nothing, it runs).
 pub(crate) fn awaiting(what: Option<&dyn Fn(&Execution) -> String>) {
     let exec = rt::with(Arc::clone);
@@ -307,6 +312,8 @@ struct Sched {
     next_key: u64,
     main_woken: bool,
     shutdown: bool,
+    /// Threads waiting for work: only they need a notification.
+    idle: usize,
 }
 
 struct Slot {
@@ -359,8 +366,16 @@ impl Shared {
             task,
         });
         g.queue.push_back(slot);
+        self.notify_idle(g);
+    }
+
+    /// Release the queue and wake the threads waiting for work, if any.
+    fn notify_idle(&self, g: crate::sync::MutexGuard<'_, Sched>) {
+        let idle = g.idle > 0;
         drop(g);
-        self.ready.notify_all();
+        if idle {
+            self.ready.notify_all();
+        }
     }
 
     fn wake(&self, slot: Option<usize>) {
@@ -383,8 +398,7 @@ impl Shared {
                 _ => return,
             },
         }
-        drop(g);
-        self.ready.notify_all();
+        self.notify_idle(g);
     }
 
     /// Register (or refresh) a timer; its key.
@@ -399,9 +413,8 @@ impl Shared {
         let k = g.next_key;
         g.next_key += 1;
         g.timers.push((deadline, k, waker.clone()));
-        drop(g);
         // A worker waiting with no timeout must learn of the new deadline.
-        self.ready.notify_all();
+        self.notify_idle(g);
         k
     }
 
@@ -454,6 +467,7 @@ impl Shared {
                 g = self.sched.lock().unwrap();
                 continue;
             }
+            g.idle += 1;
             g = match g.timers.iter().map(|t| t.0).min() {
                 Some(d) => {
                     let left = std::time::Duration::from_nanos(d - now);
@@ -461,6 +475,7 @@ impl Shared {
                 }
                 None => self.ready.wait(g).unwrap(),
             };
+            g.idle -= 1;
         }
     }
 
@@ -524,6 +539,7 @@ fn block_on_model<F: Future>(exec: &Arc<Execution>, flavor: Flavor, future: F) -
                 next_key: 0,
                 main_woken: false,
                 shutdown: false,
+                idle: 0,
             },
         ),
         ready: Condvar::named("runtime.work"),
@@ -558,8 +574,9 @@ fn block_on_model<F: Future>(exec: &Arc<Execution>, flavor: Flavor, future: F) -
         shared.run(exec, me, true, workers.is_empty());
     };
     exec.task_done(main);
-    shared.sched.lock().unwrap().shutdown = true;
-    shared.ready.notify_all();
+    let mut g = shared.sched.lock().unwrap();
+    g.shutdown = true;
+    shared.notify_idle(g);
     for w in workers {
         w.join().expect("a runtime worker panicked");
     }

@@ -714,9 +714,17 @@ impl Execution {
         let mut blocked = describe_blocked(s);
         {
             let tasks = self.tasks();
+            // On tokio only the blocking thread itself knows which task it polls.
+            let tokio = match self.backend {
+                Backend::Real => {
+                    crate::future::tokio_task().map(|t| (REAL_ME.with(|m| m.get()), t))
+                }
+                _ => None,
+            };
             for b in &mut blocked {
-                let polled = tasks.polling.get(b.0).cloned().flatten();
-                if let Some((task, _)) = polled {
+                let polled = tasks.polling.get(b.0).cloned().flatten().map(|p| p.0);
+                let polled = polled.or(tokio.filter(|t| t.0 == b.0).map(|t| t.1));
+                if let Some(task) = polled {
                     b.1.thread = format!("{} (polling task {})", b.1.thread, tasks.names[task]);
                 }
             }

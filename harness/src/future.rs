@@ -301,7 +301,9 @@ fn block_on_tokio<F: Future>(exec: &Arc<Execution>, future: F) -> F::Output {
 /// The executor of one runtime under the model backends.
 struct Shared {
     sched: SyncMutex<Sched>,
-    ready: Condvar,
+    /// One condvar per thread (the caller's first, then each worker's): with one waiter each,
+    /// the facade knows exactly whom a notification wakes.
+    ready: Vec<Condvar>,
 }
 
 struct Sched {
@@ -312,8 +314,8 @@ struct Sched {
     next_key: u64,
     main_woken: bool,
     shutdown: bool,
-    /// Threads waiting for work: only they need a notification.
-    idle: usize,
+    /// Which of the runtime's threads wait for work: only they need a notification.
+    idle: Vec<bool>,
 }
 
 struct Slot {
@@ -371,10 +373,10 @@ impl Shared {
 
     /// Release the queue and wake the threads waiting for work, if any.
     fn notify_idle(&self, g: crate::sync::MutexGuard<'_, Sched>) {
-        let idle = g.idle > 0;
+        let idle: Vec<usize> = (0..g.idle.len()).filter(|&i| g.idle[i]).collect();
         drop(g);
-        if idle {
-            self.ready.notify_all();
+        for i in idle {
+            self.ready[i].notify_one();
         }
     }
 
@@ -427,7 +429,8 @@ impl Shared {
 
     /// A worker's (or the caller's) loop: poll queued tasks, fire due timers, wait for work.
     /// The caller returns once the `block_on` future is woken; a worker at shutdown.
-    fn run(self: &Arc<Self>, exec: &Arc<Execution>, me: usize, caller: bool, polls_tasks: bool) {
+    fn run(self: &Arc<Self>, exec: &Arc<Execution>, me: usize, who: usize, polls_tasks: bool) {
+        let caller = who == 0;
         let mut g = self.sched.lock().unwrap();
         // Tasks queued when the `block_on` future yielded run before it is polled again, as
         // on tokio's current_thread runtime.
@@ -467,15 +470,16 @@ impl Shared {
                 g = self.sched.lock().unwrap();
                 continue;
             }
-            g.idle += 1;
+            g.idle[who] = true;
+            let ready = &self.ready[who];
             g = match g.timers.iter().map(|t| t.0).min() {
                 Some(d) => {
                     let left = std::time::Duration::from_nanos(d - now);
-                    self.ready.wait_timeout(g, left).unwrap().0
+                    ready.wait_timeout(g, left).unwrap().0
                 }
-                None => self.ready.wait(g).unwrap(),
+                None => ready.wait(g).unwrap(),
             };
-            g.idle -= 1;
+            g.idle[who] = false;
         }
     }
 
@@ -529,6 +533,10 @@ impl Shared {
 
 fn block_on_model<F: Future>(exec: &Arc<Execution>, flavor: Flavor, future: F) -> F::Output {
     let me = rt::me();
+    let threads = match flavor {
+        Flavor::CurrentThread => 1,
+        Flavor::MultiThread(n) => n + 1,
+    };
     let shared = Arc::new(Shared {
         sched: SyncMutex::named(
             "runtime.queue",
@@ -539,10 +547,15 @@ fn block_on_model<F: Future>(exec: &Arc<Execution>, flavor: Flavor, future: F) -
                 next_key: 0,
                 main_woken: false,
                 shutdown: false,
-                idle: 0,
+                idle: vec![false; threads],
             },
         ),
-        ready: Condvar::named("runtime.work"),
+        ready: (0..threads)
+            .map(|i| match i {
+                0 => Condvar::named("runtime.work"),
+                i => Condvar::named(format!("runtime.work[worker-{}]", i - 1)),
+            })
+            .collect(),
     });
     let workers: Vec<_> = match flavor {
         Flavor::CurrentThread => Vec::new(),
@@ -551,7 +564,7 @@ fn block_on_model<F: Future>(exec: &Arc<Execution>, flavor: Flavor, future: F) -
                 let (shared, exec) = (shared.clone(), exec.clone());
                 crate::thread::Builder::new()
                     .name(format!("worker-{i}"))
-                    .spawn(move || shared.run(&exec, rt::me(), false, true))
+                    .spawn(move || shared.run(&exec, rt::me(), i + 1, true))
                     .expect("spawn a runtime worker")
             })
             .collect(),
@@ -571,7 +584,7 @@ fn block_on_model<F: Future>(exec: &Arc<Execution>, flavor: Flavor, future: F) -
         if let Poll::Ready(v) = poll {
             break v;
         }
-        shared.run(exec, me, true, workers.is_empty());
+        shared.run(exec, me, 0, workers.is_empty());
     };
     exec.task_done(main);
     let mut g = shared.sched.lock().unwrap();

@@ -143,6 +143,9 @@ struct Object {
     tokens: usize,
     /// Condvar: how many of `waiters` wait with a timeout, on the execution's timer.
     timed_waiters: usize,
+    /// Condvar: notifications sent so far, so a timed waiter takes only a token sent after it
+    /// began to wait.
+    notifies: u64,
 }
 
 struct State {
@@ -158,6 +161,8 @@ struct State {
     clock: u64,
     /// Threads whose timed condvar wait ended by its deadline, not by a notification.
     timed_out: Vec<bool>,
+    /// The `notifies` count of the condvar each thread last began waiting on.
+    wait_from: Vec<u64>,
     /// Replay only: threads that recorded a release (or a condvar wait) whose backend mutex is
     /// not released yet. shuttle switches *before* it releases a mutex, so a replay may have to
     /// let such a thread finish its release, with no event, before the next recorded step can
@@ -222,6 +227,7 @@ impl Execution {
                 failure: None,
                 clock: 0,
                 timed_out: vec![false],
+                wait_from: vec![0],
                 releasing: vec![false],
             }),
             timer: std::sync::OnceLock::new(),
@@ -279,6 +285,7 @@ impl Execution {
             waiters: 0,
             tokens: 0,
             timed_waiters: 0,
+            notifies: 0,
         });
         id
     }
@@ -360,6 +367,7 @@ impl Execution {
         s.thread_names.push(name.map(Cow::Owned));
         s.status.push(Status::Running);
         s.timed_out.push(false);
+        s.wait_from.push(0);
         s.releasing.push(false);
         self.push(&mut s, parent, EventKind::Spawn { child: id });
         self.settle(s);
@@ -448,6 +456,7 @@ impl Execution {
             s.objects[mutex].owner = None;
             s.objects[condvar].waiters += 1;
             s.timed_out[me] = false;
+            s.wait_from[me] = s.objects[condvar].notifies;
             // Under real threads the deadline only marks the wait as timed (never stuck); the
             // real clock ends it.
             deadline = timeout.map(|t| {
@@ -503,6 +512,7 @@ impl Execution {
         self.step_point();
         let mut s = self.lock();
         let cv = &mut s.objects[condvar];
+        cv.notifies += 1;
         cv.tokens = if all {
             cv.waiters
         } else {
@@ -676,8 +686,10 @@ impl Execution {
             if s.timed_out[me] {
                 return true;
             }
+            let from = s.wait_from[me];
             let cv = &mut s.objects[condvar];
-            if cv.tokens == 0 {
+            // A token sent before this wait began belongs to an earlier waiter.
+            if cv.tokens == 0 || cv.notifies == from {
                 return false;
             }
             cv.tokens -= 1;
@@ -828,7 +840,9 @@ fn stuck(backend: Backend, s: &State, t: usize) -> bool {
             mutex,
             deadline,
         }) => {
-            (s.objects[condvar].tokens == 0 || s.objects[mutex].owner.is_some())
+            // No token, or none sent since this wait began (an earlier waiter's), or no mutex.
+            let cv = &s.objects[condvar];
+            (cv.tokens == 0 || cv.notifies == s.wait_from[t] || s.objects[mutex].owner.is_some())
                 && !(deadline.is_some() && backend == Backend::Real)
         }
         Status::Blocked(Wait::Join(u)) => s.status[u] != Status::Finished,

@@ -28,6 +28,7 @@ pub fn catalogue() -> Catalogue {
         pipeline::scenario(),
         lock_manager::async_tasks(),
         lease::async_tasks(),
+        compaction::async_tasks(),
         tokio_pitfalls::scenario(),
     ])
 }

@@ -276,6 +276,23 @@ impl Notify {
     }
 }
 
+impl Notified<'_> {
+    /// Register for a notification now rather than at the first poll, like tokio's
+    /// `Notified::enable`: a `notify_waiters` sent between a check of the condition and the
+    /// await then reaches this waiter.
+    pub fn enable(&mut self) {
+        if self.key.is_some() {
+            return;
+        }
+        let mut s = self.notify.state.lock().unwrap();
+        let k = s.next_key;
+        s.next_key += 1;
+        s.waiters
+            .push_back((k, futures_util::task::noop_waker(), false));
+        self.key = Some(k);
+    }
+}
+
 /// The future of [`Notify::notified`].
 #[must_use = "a notification is not waited for unless awaited"]
 pub struct Notified<'a> {

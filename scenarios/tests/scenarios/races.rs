@@ -59,6 +59,8 @@ fn the_async_races_are_committed() {
         "lease.async.heartbeat-defaults.pctd3.race",
         "tokio_pitfalls.std-mutex-across-await.pctd3.race",
         "tokio_pitfalls.blocking-call-starves-heartbeat.pctd3.race",
+        "compaction.async.no-cas.pctd3.race",
+        "compaction.async.late-registration.pctd3.race",
     ] {
         assert!(names.contains(&name.to_string()), "missing {name}");
     }

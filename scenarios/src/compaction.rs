@@ -118,11 +118,11 @@ pub fn figures_table(rounds: usize) -> String {
     t
 }
 
-/// `compaction.async`: two compactor tasks on a two-worker runtime consume a queue of deltas.
+/// `async.compaction`: two compactor tasks on a two-worker runtime consume a queue of deltas.
 pub fn async_tasks() -> Scenario {
     use racecheck_models::async_compaction::{run as arun, Variant};
     Scenario::new(
-        "compaction.async",
+        "async.compaction",
         "seed 004: compactor tasks on 2 runtime workers take deltas from a queue; pointer CAS or not",
     )
     .variant(

@@ -119,11 +119,11 @@ pub fn dynamodb() -> Scenario {
     .real_time_scale(0.001)
 }
 
-/// `lease.async`: the holders and their heartbeats as tasks of one runtime.
+/// `async.lease`: the holders and their heartbeats as tasks of one runtime.
 pub fn async_tasks() -> Scenario {
     use racecheck_models::async_lease::{configs as acfg, run as arun};
     Scenario::new(
-        "lease.async",
+        "async.lease",
         "Redis lease held by async tasks; the heartbeat is a task ticking time::interval",
     )
     .variant(

@@ -28,11 +28,11 @@ pub fn scenario() -> Scenario {
     )
 }
 
-/// `lock_manager.async`: the same deadlock with the heartbeat as a task and an async mutex.
+/// `async.lock_manager`: the same deadlock with the heartbeat as a task and an async mutex.
 pub fn async_tasks() -> Scenario {
     use racecheck_models::async_lock_manager::{compaction_lambda, Variant};
     Scenario::new(
-        "lock_manager.async",
+        "async.lock_manager",
         "seed 000 on tokio: the heartbeat task (interval) re-enters a non-reentrant async mutex",
     )
     .variant(

@@ -1,4 +1,4 @@
-//! `tokio_pitfalls`: what goes wrong when tasks share a runtime's worker: a sync guard held
+//! `async.tokio_pitfalls`: what goes wrong when tasks share a runtime's worker: a sync guard held
 //! across an `.await`, and a blocking call inside a task starving the heartbeat.
 
 use racecheck::{Expect, OutcomeKind, Scenario};
@@ -7,7 +7,7 @@ use racecheck_models::tokio_pitfalls::{handler, Guarding};
 
 pub fn scenario() -> Scenario {
     Scenario::new(
-        "tokio_pitfalls",
+        "async.tokio_pitfalls",
         "tasks share a worker: a std mutex held across .await, a blocking call in a task",
     )
     .variant(

@@ -75,10 +75,10 @@ const COVERED: [&str; 12] = [
     "sqlite.next_ticket",
     "compaction",
     "pipeline",
-    "lock_manager.async",
-    "lease.async",
-    "tokio_pitfalls",
-    "compaction.async",
+    "async.lock_manager",
+    "async.lease",
+    "async.tokio_pitfalls",
+    "async.compaction",
 ];
 
 #[test]
@@ -139,23 +139,23 @@ fn pipeline_meets_its_expectations() {
 
 #[test]
 fn lock_manager_async_meets_its_expectations() {
-    meets_expectations("lock_manager.async", Duration::from_secs(1));
+    meets_expectations("async.lock_manager", Duration::from_secs(1));
 }
 
 #[test]
 fn lease_async_meets_its_expectations() {
-    meets_expectations("lease.async", Duration::from_secs(1));
+    meets_expectations("async.lease", Duration::from_secs(1));
 }
 
 #[test]
 fn tokio_pitfalls_meet_their_expectations() {
-    meets_expectations("tokio_pitfalls", Duration::from_secs(1));
+    meets_expectations("async.tokio_pitfalls", Duration::from_secs(1));
 }
 
 /// Two worker threads: here the schedulers have interleavings to explore.
 #[test]
 fn compaction_async_meets_its_expectations() {
-    meets_expectations("compaction.async", Duration::from_secs(2));
+    meets_expectations("async.compaction", Duration::from_secs(2));
 }
 
 /// The lost close notification needs one preemption at the right moment: loom bounded to one
@@ -164,7 +164,7 @@ fn compaction_async_meets_its_expectations() {
 fn loom_with_one_preemption_finds_the_lost_close_notification() {
     let cat = catalogue();
     let v = cat
-        .find("compaction.async")
+        .find("async.compaction")
         .unwrap()
         .find_variant("late-registration")
         .unwrap();
@@ -183,7 +183,7 @@ fn loom_with_one_preemption_finds_the_lost_close_notification() {
 #[test]
 fn the_async_deadlocks_name_each_task_and_what_it_awaits() {
     for backend in BackendKind::ALL {
-        let r = run("lock_manager.async", "lock", backend);
+        let r = run("async.lock_manager", "lock", backend);
         let text = r.failure.expect("found").outcome.to_string();
         assert!(
             text.contains(
@@ -191,7 +191,7 @@ fn the_async_deadlocks_name_each_task_and_what_it_awaits() {
             ),
             "{backend}: {text}"
         );
-        let r = run("tokio_pitfalls", "std-mutex-across-await", backend);
+        let r = run("async.tokio_pitfalls", "std-mutex-across-await", backend);
         let text = r.failure.expect("found").outcome.to_string();
         assert!(
             text.contains(
@@ -206,7 +206,11 @@ fn the_async_deadlocks_name_each_task_and_what_it_awaits() {
 #[test]
 fn the_blocking_call_loses_an_update_through_the_lapsed_lease() {
     for backend in BackendKind::ALL {
-        let r = run("tokio_pitfalls", "blocking-call-starves-heartbeat", backend);
+        let r = run(
+            "async.tokio_pitfalls",
+            "blocking-call-starves-heartbeat",
+            backend,
+        );
         let f = r.failure.expect("found");
         let text = f.outcome.to_string();
         assert!(text.contains("lost update"), "{backend}: {text}");
@@ -268,6 +272,33 @@ fn same_seed_gives_the_same_executions() {
                 assert_eq!(
                     a.failure.map(|f| f.trace.lines()),
                     b.failure.map(|f| f.trace.lines()),
+                    "{variant} {backend} seed {seed}"
+                );
+            }
+        }
+    }
+}
+
+/// The async executor's scheduling is the seed's: two workers, same seed, same executions.
+#[test]
+fn same_seed_gives_the_same_async_executions() {
+    let cat = catalogue();
+    let scenario = cat.find("async.compaction").unwrap();
+    for variant in ["cas", "late-registration"] {
+        let v = scenario.find_variant(variant).unwrap();
+        for seed in 0..5 {
+            for backend in [BackendKind::Random, BackendKind::Pct] {
+                let go = || {
+                    v.check()
+                        .backend(backend)
+                        .seed(seed)
+                        .executions(200)
+                        .fingerprint()
+                        .run()
+                };
+                let (a, b) = (go(), go());
+                assert_eq!(
+                    a.fingerprint, b.fingerprint,
                     "{variant} {backend} seed {seed}"
                 );
             }

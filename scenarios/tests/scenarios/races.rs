@@ -54,13 +54,13 @@ fn the_async_races_are_committed() {
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     for name in [
-        "lock_manager.async.lock.pctd3.race",
-        "lock_manager.async.lock.loom.race",
-        "lease.async.heartbeat-defaults.pctd3.race",
-        "tokio_pitfalls.std-mutex-across-await.pctd3.race",
-        "tokio_pitfalls.blocking-call-starves-heartbeat.pctd3.race",
-        "compaction.async.no-cas.pctd3.race",
-        "compaction.async.late-registration.pctd3.race",
+        "async.lock_manager.lock.pctd3.race",
+        "async.lock_manager.lock.loom.race",
+        "async.lease.heartbeat-defaults.pctd3.race",
+        "async.tokio_pitfalls.std-mutex-across-await.pctd3.race",
+        "async.tokio_pitfalls.blocking-call-starves-heartbeat.pctd3.race",
+        "async.compaction.no-cas.pctd3.race",
+        "async.compaction.late-registration.pctd3.race",
     ] {
         assert!(names.contains(&name.to_string()), "missing {name}");
     }

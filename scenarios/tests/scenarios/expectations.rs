@@ -155,7 +155,7 @@ fn tokio_pitfalls_meet_their_expectations() {
 /// Two worker threads: here the schedulers have interleavings to explore.
 #[test]
 fn compaction_async_meets_its_expectations() {
-    meets_expectations("async.compaction", Duration::from_secs(2));
+    meets_expectations("async.compaction", Duration::from_secs(1));
 }
 
 /// The lost close notification needs one preemption at the right moment: loom bounded to one

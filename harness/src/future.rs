@@ -17,6 +17,31 @@
 //! tokio pauses time only on `current_thread`, so [`Flavor::MultiThread`] runs there too; the
 //! model backends explore the N workers.
 //!
+//! ```no_run
+//! use racecheck::future::{self, sync::Mutex, time};
+//! use racecheck::sync::Arc;
+//! use racecheck::{BackendKind, Check};
+//! use std::time::Duration;
+//!
+//! let result = Check::new(|| {
+//!     future::block_on(async {
+//!         let lock = Arc::new(Mutex::named("state", 0));
+//!         let l = lock.clone();
+//!         let beat = future::spawn_named("heartbeat", async move {
+//!             let mut every = time::interval(Duration::from_secs(30));
+//!             every.tick().await;
+//!             *l.lock().await += 1;
+//!         });
+//!         time::sleep(Duration::from_secs(90)).await;
+//!         beat.await;
+//!         racecheck::invariant!(*lock.lock().await == 1, "the heartbeat did not run");
+//!     })
+//! })
+//! .backend(BackendKind::Pct)
+//! .run();
+//! assert!(result.failure.is_none());
+//! ```
+//!
 //! shuttle's own `future` module (and `shuttle-tokio`) run each task as its own shuttle task:
 //! no task could starve another, tasks are not facade threads (so replay and the facade's
 //! thread numbering would break), and neither has loom or virtual time. Hence this executor.
@@ -106,11 +131,19 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    spawn_named(None::<String>, future)
+    spawn_task(None, future)
 }
 
 /// Spawn a task with the name traces and deadlock reports give it, e.g. `"heartbeat"`.
-pub fn spawn_named<F>(name: impl Into<Option<String>>, future: F) -> JoinHandle<F::Output>
+pub fn spawn_named<F>(name: impl Into<String>, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    spawn_task(Some(name.into()), future)
+}
+
+fn spawn_task<F>(name: Option<String>, future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -118,7 +151,7 @@ where
     let exec = rt::with(Arc::clone);
     let me = rt::me();
     let task = exec.register_task(String::new());
-    let name = name.into().unwrap_or_else(|| format!("task-{task}"));
+    let name = name.unwrap_or_else(|| format!("task-{task}"));
     exec.set_task_name(task, name.clone());
     exec.record(me, EventKind::Label(format!("spawn task {name}").into()));
     if exec.backend == Backend::Real {

@@ -114,7 +114,7 @@ async fn lambda(variant: Variant) {
     let manager = Arc::new(LockManager::new(variant, table.clone(), "lambda-1"));
 
     invariant!(manager.acquire().await, "could not acquire {LOCK_ID}");
-    let heartbeat = future::spawn_named("heartbeat".to_string(), manager.clone().heartbeat());
+    let heartbeat = future::spawn_named("heartbeat", manager.clone().heartbeat());
 
     trace::event("Merging deltas into snapshot");
     for _ in 0..DELTAS {

@@ -85,7 +85,7 @@ pub fn handler(guarding: Guarding) {
             "could not acquire {LOCK_ID}"
         );
         let m = manager.clone();
-        let heartbeat = future::spawn_named("heartbeat".to_string(), async move {
+        let heartbeat = future::spawn_named("heartbeat", async move {
             let mut ticks = atime::interval(HEARTBEAT);
             for _ in 0..2 {
                 ticks.tick().await;

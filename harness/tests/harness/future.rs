@@ -26,11 +26,11 @@ fn run(backend: BackendKind, body: impl Fn() + Send + Sync + 'static) -> raceche
 /// Two tasks sleep 30 s and 90 s; each wakes at its own deadline, in no wall time.
 fn two_sleepers() {
     future::block_on(async {
-        let a = future::spawn_named("a".to_string(), async {
+        let a = future::spawn_named("a", async {
             atime::sleep(secs(30)).await;
             time::now().since_start()
         });
-        let b = future::spawn_named("b".to_string(), async {
+        let b = future::spawn_named("b", async {
             let mut iv = atime::interval(secs(45));
             iv.tick().await;
             iv.tick().await;
@@ -48,7 +48,7 @@ fn async_self_deadlock() {
     future::block_on(async {
         let m = Arc::new(AsyncMutex::named("m", ()));
         let m2 = m.clone();
-        let t = future::spawn_named("reenter".to_string(), async move {
+        let t = future::spawn_named("reenter", async move {
             let _outer = m2.lock().await;
             let _inner = m2.lock().await;
         });
@@ -62,7 +62,7 @@ fn sync_guard_across_await(runtime: Runtime) {
     runtime.block_on(async {
         let m = Arc::new(Mutex::named("state", 0));
         let m2 = m.clone();
-        let b = future::spawn_named("b".to_string(), async move {
+        let b = future::spawn_named("b", async move {
             *m2.lock().unwrap() += 1;
         });
         let mut g = m.lock().unwrap();
@@ -130,7 +130,7 @@ fn with_a_worker_of_its_own_the_spawned_task_just_waits() {
 fn a_blocking_call_in_a_task_holds_back_the_other_tasks_timers() {
     let body = || {
         future::block_on(async {
-            let ticker = future::spawn_named("ticker".to_string(), async {
+            let ticker = future::spawn_named("ticker", async {
                 atime::sleep(secs(10)).await;
                 time::now().since_start()
             });

@@ -47,6 +47,7 @@
 mod backend;
 pub mod check;
 pub mod cli;
+pub mod future;
 pub mod outcome;
 pub mod race;
 mod real;

@@ -143,6 +143,9 @@ struct Object {
     tokens: usize,
     /// Condvar: how many of `waiters` wait with a timeout, on the execution's timer.
     timed_waiters: usize,
+    /// Condvar: notifications sent so far, so a timed waiter takes only a token sent after it
+    /// began to wait.
+    notifies: u64,
 }
 
 struct State {
@@ -158,11 +161,25 @@ struct State {
     clock: u64,
     /// Threads whose timed condvar wait ended by its deadline, not by a notification.
     timed_out: Vec<bool>,
+    /// The `notifies` count of the condvar each thread last began waiting on.
+    wait_from: Vec<u64>,
     /// Replay only: threads that recorded a release (or a condvar wait) whose backend mutex is
     /// not released yet. shuttle switches *before* it releases a mutex, so a replay may have to
     /// let such a thread finish its release, with no event, before the next recorded step can
     /// run. Cleared at the thread's next step point.
     releasing: Vec<bool>,
+}
+
+/// The async tasks of an execution (see [`crate::future`]): names, what each awaits, and which
+/// task each thread is polling. Kept apart from [`State`]: it records no events.
+#[derive(Default)]
+pub(crate) struct Tasks {
+    names: Vec<String>,
+    /// What a pending task waits for, set by the async primitives; `None` while it can run.
+    waits_on: Vec<Option<String>>,
+    done: Vec<bool>,
+    /// Thread index → (task being polled, the executor it belongs to).
+    polling: Vec<Option<(usize, Arc<dyn std::any::Any + Send + Sync>)>>,
 }
 
 /// One run of a model under one backend.
@@ -180,6 +197,9 @@ pub(crate) struct Execution {
     /// Real threads: real seconds per model second (1.0 is the real clock; 0.001 runs a
     /// 45 s operation in 45 ms). `sleep`, `now` and timeouts scale alike.
     pub(crate) real_time_scale: f64,
+    tasks: Mutex<Tasks>,
+    /// Real backend: the paused tokio clock's start, once a `future::block_on` began.
+    pub(crate) tokio_start: std::sync::OnceLock<tokio::time::Instant>,
 }
 
 impl Execution {
@@ -207,11 +227,14 @@ impl Execution {
                 failure: None,
                 clock: 0,
                 timed_out: vec![false],
+                wait_from: vec![0],
                 releasing: vec![false],
             }),
             timer: std::sync::OnceLock::new(),
             started: std::time::Instant::now(),
             real_time_scale,
+            tasks: Mutex::new(Tasks::default()),
+            tokio_start: std::sync::OnceLock::new(),
         })
     }
 
@@ -262,6 +285,7 @@ impl Execution {
             waiters: 0,
             tokens: 0,
             timed_waiters: 0,
+            notifies: 0,
         });
         id
     }
@@ -269,9 +293,71 @@ impl Execution {
     /// The current time: virtual under the model backends, real under real threads.
     pub(crate) fn now(&self) -> std::time::Duration {
         match self.backend {
+            // Inside the tokio runtime of `future::block_on` the clock is tokio's paused one.
+            Backend::Real if self.in_tokio() => {
+                tokio::time::Instant::now() - *self.tokio_start.get().expect("checked")
+            }
             Backend::Real => self.started.elapsed().div_f64(self.real_time_scale),
             _ => std::time::Duration::from_nanos(self.lock().clock),
         }
+    }
+
+    /// Whether this thread runs inside the paused tokio runtime of a `future::block_on`.
+    pub(crate) fn in_tokio(&self) -> bool {
+        self.tokio_start.get().is_some() && tokio::runtime::Handle::try_current().is_ok()
+    }
+
+    fn tasks(&self) -> MutexGuard<'_, Tasks> {
+        self.tasks.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A new async task, named for traces and deadlock reports.
+    pub(crate) fn register_task(&self, name: String) -> usize {
+        let mut t = self.tasks();
+        t.names.push(name);
+        t.waits_on.push(None);
+        t.done.push(false);
+        t.names.len() - 1
+    }
+
+    pub(crate) fn set_task_name(&self, task: usize, name: String) {
+        self.tasks().names[task] = name;
+    }
+
+    pub(crate) fn task_name(&self, task: usize) -> String {
+        self.tasks().names[task].clone()
+    }
+
+    /// Say what `task` now awaits (`None`: it can run again).
+    pub(crate) fn task_waits(&self, task: usize, waits_on: Option<String>) {
+        self.tasks().waits_on[task] = waits_on;
+    }
+
+    pub(crate) fn task_done(&self, task: usize) {
+        let mut t = self.tasks();
+        t.done[task] = true;
+        t.waits_on[task] = None;
+    }
+
+    /// Thread `me` starts (`Some`) or stops (`None`) polling a task of `executor`.
+    pub(crate) fn set_polling(
+        &self,
+        me: usize,
+        polling: Option<(usize, Arc<dyn std::any::Any + Send + Sync>)>,
+    ) {
+        let mut t = self.tasks();
+        if t.polling.len() <= me {
+            t.polling.resize_with(me + 1, || None);
+        }
+        t.polling[me] = polling;
+    }
+
+    /// The task thread `me` is polling, and its executor.
+    pub(crate) fn polling(
+        &self,
+        me: usize,
+    ) -> Option<(usize, Arc<dyn std::any::Any + Send + Sync>)> {
+        self.tasks().polling.get(me).cloned().flatten()
     }
 
     pub(crate) fn register_thread(&self, parent: usize, name: Option<String>) -> usize {
@@ -281,6 +367,7 @@ impl Execution {
         s.thread_names.push(name.map(Cow::Owned));
         s.status.push(Status::Running);
         s.timed_out.push(false);
+        s.wait_from.push(0);
         s.releasing.push(false);
         self.push(&mut s, parent, EventKind::Spawn { child: id });
         self.settle(s);
@@ -369,6 +456,7 @@ impl Execution {
             s.objects[mutex].owner = None;
             s.objects[condvar].waiters += 1;
             s.timed_out[me] = false;
+            s.wait_from[me] = s.objects[condvar].notifies;
             // Under real threads the deadline only marks the wait as timed (never stuck); the
             // real clock ends it.
             deadline = timeout.map(|t| {
@@ -432,6 +520,7 @@ impl Execution {
         self.step_point();
         let mut s = self.lock();
         let cv = &mut s.objects[condvar];
+        cv.notifies += 1;
         cv.tokens = if all {
             cv.waiters
         } else {
@@ -495,7 +584,8 @@ impl Execution {
             _ => None,
         };
         let Some(next) = s.status.iter().filter_map(deadline).min() else {
-            s.failure = Some(deadlock(s));
+            let blocked = self.describe_all(s);
+            s.failure = Some(Outcome::Deadlock { blocked });
             return Wake::default();
         };
         s.clock = s.clock.max(next);
@@ -604,8 +694,10 @@ impl Execution {
             if s.timed_out[me] {
                 return true;
             }
+            let from = s.wait_from[me];
             let cv = &mut s.objects[condvar];
-            if cv.tokens == 0 {
+            // A token sent before this wait began belongs to an earlier waiter.
+            if cv.tokens == 0 || cv.notifies == from {
                 return false;
             }
             cv.tokens -= 1;
@@ -634,7 +726,46 @@ impl Execution {
 
     /// Who is blocked on what now: for a deadlock the backend found before the facade did.
     pub(crate) fn blocked_now(&self) -> Vec<Blocked> {
-        describe_blocked(&self.lock())
+        self.describe_all(&self.lock())
+    }
+
+    /// Blocked threads (saying which task a thread was polling when it blocked), then tasks.
+    fn describe_all(&self, s: &State) -> Vec<Blocked> {
+        let mut blocked = describe_blocked(s);
+        {
+            let tasks = self.tasks();
+            // On tokio only the blocking thread itself knows which task it polls.
+            let tokio = match self.backend {
+                Backend::Real => {
+                    crate::future::tokio_task().map(|t| (REAL_ME.with(|m| m.get()), t))
+                }
+                _ => None,
+            };
+            for b in &mut blocked {
+                let polled = tasks.polling.get(b.0).cloned().flatten().map(|p| p.0);
+                let polled = polled.or(tokio.filter(|t| t.0 == b.0).map(|t| t.1));
+                if let Some(task) = polled {
+                    b.1.thread = format!("{} (polling task {})", b.1.thread, tasks.names[task]);
+                }
+            }
+        }
+        let mut blocked: Vec<Blocked> = blocked.into_iter().map(|b| b.1).collect();
+        blocked.extend(self.blocked_tasks());
+        blocked
+    }
+
+    /// Every unfinished async task that awaits something, and what.
+    fn blocked_tasks(&self) -> Vec<Blocked> {
+        let t = self.tasks();
+        (0..t.names.len())
+            .filter(|&i| !t.done[i])
+            .filter_map(|i| {
+                Some(Blocked {
+                    thread: format!("task {}", t.names[i]),
+                    waits_on: t.waits_on[i].clone()?,
+                })
+            })
+            .collect()
     }
 
     /// The outcome and the trace, once the execution is over.
@@ -717,20 +848,16 @@ fn stuck(backend: Backend, s: &State, t: usize) -> bool {
             mutex,
             deadline,
         }) => {
-            (s.objects[condvar].tokens == 0 || s.objects[mutex].owner.is_some())
+            // No token, or none sent since this wait began (an earlier waiter's), or no mutex.
+            let cv = &s.objects[condvar];
+            (cv.tokens == 0 || cv.notifies == s.wait_from[t] || s.objects[mutex].owner.is_some())
                 && !(deadline.is_some() && backend == Backend::Real)
         }
         Status::Blocked(Wait::Join(u)) => s.status[u] != Status::Finished,
     }
 }
 
-fn deadlock(s: &State) -> Outcome {
-    Outcome::Deadlock {
-        blocked: describe_blocked(s),
-    }
-}
-
-fn describe_blocked(s: &State) -> Vec<Blocked> {
+fn describe_blocked(s: &State) -> Vec<(usize, Blocked)> {
     let held_by = |m: usize| match s.objects[m].owner {
         Some(o) if o < s.thread_names.len() => format!("held by {}", thread_name(s, o)),
         _ => "free".to_string(),
@@ -753,10 +880,13 @@ fn describe_blocked(s: &State) -> Vec<Blocked> {
                 Status::Blocked(Wait::Join(u)) => format!("join of {}", thread_name(s, u)),
                 _ => return None,
             };
-            Some(Blocked {
-                thread: thread_name(s, t),
-                waits_on,
-            })
+            Some((
+                t,
+                Blocked {
+                    thread: thread_name(s, t),
+                    waits_on,
+                },
+            ))
         })
         .collect()
 }
@@ -769,24 +899,32 @@ pub(crate) fn run_thread<T>(exec: &Arc<Execution>, me: usize, f: impl FnOnce() -
             value
         }
         Err(payload) => {
-            if payload.downcast_ref::<Abort>().is_none() {
-                let message = LAST_PANIC
-                    .with(|p| p.borrow_mut().take())
-                    .unwrap_or_else(|| payload_message(&*payload));
-                let thread = exec.thread_name(me);
-                let outcome = match payload.downcast_ref::<crate::InvariantFailed>() {
-                    Some(inv) => Outcome::Invariant {
-                        thread,
-                        message: inv.0.clone(),
-                    },
-                    None => Outcome::Panic { thread, message },
-                };
-                exec.fail(outcome);
-            }
+            record_panic(exec, exec.thread_name(me), &*payload);
             exec.exit(me);
             panic::resume_unwind(payload)
         }
     }
+}
+
+/// Record the failure a panic of `who` (a thread or a task) means, unless it is an [`Abort`].
+pub(crate) fn record_panic(exec: &Execution, who: String, payload: &(dyn std::any::Any + Send)) {
+    if payload.downcast_ref::<Abort>().is_some() {
+        return;
+    }
+    let message = LAST_PANIC
+        .with(|p| p.borrow_mut().take())
+        .unwrap_or_else(|| payload_message(payload));
+    let outcome = match payload.downcast_ref::<crate::InvariantFailed>() {
+        Some(inv) => Outcome::Invariant {
+            thread: who,
+            message: inv.0.clone(),
+        },
+        None => Outcome::Panic {
+            thread: who,
+            message,
+        },
+    };
+    exec.fail(outcome);
 }
 
 /// The text of a panic payload.

@@ -5,7 +5,12 @@
 //! the threads due then. So "a thread paused longer than a lease" is an interleaving the
 //! schedulers explore and replay, at no wall-clock cost, and a replay gives the same events at
 //! the same virtual times. Under real threads, `sleep` sleeps and `now` reads the clock.
+//!
+//! Async code sleeps with [`sleep_async`] and ticks with [`interval`] (the same as
+//! [`crate::future::time`]): a task's sleep leaves its worker free to poll other tasks, while
+//! [`sleep`] inside a task blocks the worker thread, as a blocking call in a tokio task does.
 
+pub use crate::future::time::{interval, sleep as sleep_async, Interval};
 use crate::rt::{self, Backend};
 pub use std::time::Duration;
 
@@ -51,6 +56,10 @@ pub fn sleep(duration: Duration) {
             let nanos = duration.as_nanos().min(u64::MAX as u128) as u64;
             exec.record(me, crate::trace::EventKind::Sleep { duration: nanos });
             crate::real::sleep(&exec, duration.mul_f64(exec.real_time_scale));
+            if exec.in_tokio() {
+                // A blocking call inside a task: the paused clock must see the time it took.
+                crate::future::advance_paused_clock(duration);
+            }
             exec.record(me, crate::trace::EventKind::Woke);
         }
         Backend::Loom | Backend::Shuttle => exec.sleep(me, duration),

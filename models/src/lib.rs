@@ -4,6 +4,9 @@
 //! Each model keeps the real system's names, call order and log messages (as trace labels), and
 //! has a `Variant` enum: the bug as reported and its fixes.
 
+pub mod async_compaction;
+pub mod async_lease;
+pub mod async_lock_manager;
 pub mod compaction;
 pub mod dynamo;
 pub mod lease;
@@ -12,3 +15,4 @@ pub mod pipeline;
 pub mod pylock;
 pub mod singleton_cache;
 pub mod sqlite;
+pub mod tokio_pitfalls;

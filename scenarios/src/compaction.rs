@@ -117,3 +117,45 @@ pub fn figures_table(rounds: usize) -> String {
     }
     t
 }
+
+/// `async.compaction`: two compactor tasks on a two-worker runtime consume a queue of deltas.
+pub fn async_tasks() -> Scenario {
+    use racecheck_models::async_compaction::{run as arun, Variant};
+    Scenario::new(
+        "async.compaction",
+        "seed 004: compactor tasks on 2 runtime workers take deltas from a queue; pointer CAS or not",
+    )
+    .variant(
+        "cas",
+        "the pointer moves on condition of the version read: a lost race starts over",
+        Expect::Pass,
+        || arun(Variant::Cas),
+    )
+    .variant(
+        "no-cas",
+        "the pointer moves unconditionally: the last writer wins, a compacted delta is lost",
+        LOST_UPDATE,
+        || arun(Variant::NoCas),
+    )
+    .variant(
+        "late-registration",
+        "CAS, but a worker checks the queue before registering for the close notification: it sleeps forever",
+        Expect::Fail(OutcomeKind::Deadlock),
+        || arun(Variant::CasLateRegistration),
+    )
+    .beyond_reach(
+        "late-registration",
+        BackendKind::Dfs,
+        "the window is late in a long execution; depth-first search explores early switches first",
+    )
+    .beyond_reach(
+        "late-registration",
+        BackendKind::Loom,
+        "unbounded, loom exhausts late switches first; with a preemption bound of 1 it finds it",
+    )
+    .beyond_reach(
+        "late-registration",
+        BackendKind::Threads,
+        "tokio's paused clock needs a current_thread runtime, where a task checks and registers in one poll",
+    )
+}

@@ -118,3 +118,32 @@ pub fn dynamodb() -> Scenario {
     )
     .real_time_scale(0.001)
 }
+
+/// `async.lease`: the holders and their heartbeats as tasks of one runtime.
+pub fn async_tasks() -> Scenario {
+    use racecheck_models::async_lease::{configs as acfg, run as arun};
+    Scenario::new(
+        "async.lease",
+        "Redis lease held by async tasks; the heartbeat is a task ticking time::interval",
+    )
+    .variant(
+        "heartbeat-defaults",
+        "seed 004's handler defaults: a 120 s interval for a 60 s lease: the lease lapses",
+        LOST_UPDATE,
+        || arun(&acfg::heartbeat_defaults()),
+    )
+    .variant(
+        "heartbeat-production",
+        "seed 004's production setting: 30 s interval, 3 min lease",
+        Expect::Pass,
+        || arun(&acfg::heartbeat_production()),
+    )
+    .variant(
+        "fenced-heartbeat-defaults",
+        "fix: a fenced resource rejects the holder whose lease lapsed",
+        Expect::Pass,
+        || arun(&acfg::fenced(acfg::heartbeat_defaults())),
+    )
+    // Only a blocking call inside a task takes real time under tokio's paused clock.
+    .real_time_scale(0.0001)
+}

@@ -11,6 +11,7 @@ pub mod pipeline;
 pub mod singleton_cache;
 pub mod sqlite;
 pub mod sqlite_judge;
+pub mod tokio_pitfalls;
 
 use racecheck::Catalogue;
 
@@ -25,5 +26,9 @@ pub fn catalogue() -> Catalogue {
         sqlite::next_ticket(),
         compaction::scenario(),
         pipeline::scenario(),
+        lock_manager::async_tasks(),
+        lease::async_tasks(),
+        compaction::async_tasks(),
+        tokio_pitfalls::scenario(),
     ])
 }

@@ -27,3 +27,30 @@ pub fn scenario() -> Scenario {
         || compaction_lambda(Variant::NoNestedValidation),
     )
 }
+
+/// `async.lock_manager`: the same deadlock with the heartbeat as a task and an async mutex.
+pub fn async_tasks() -> Scenario {
+    use racecheck_models::async_lock_manager::{compaction_lambda, Variant};
+    Scenario::new(
+        "async.lock_manager",
+        "seed 000 on tokio: the heartbeat task (interval) re-enters a non-reentrant async mutex",
+    )
+    .variant(
+        "lock",
+        "update_heartbeat() holds the async lock and awaits validate_ownership(): it waits for itself",
+        Expect::Fail(OutcomeKind::Deadlock),
+        || compaction_lambda(Variant::Lock),
+    )
+    .variant(
+        "no-nested-validation",
+        "fix 2 of the seed: update_heartbeat() no longer validates",
+        Expect::Pass,
+        || compaction_lambda(Variant::NoNestedValidation),
+    )
+    .variant(
+        "validate-with-guard",
+        "validate under the guard already held: validate_ownership_locked(&guard)",
+        Expect::Pass,
+        || compaction_lambda(Variant::ValidateWithGuard),
+    )
+}

@@ -143,6 +143,12 @@ impl Tracker {
         }
     }
 
+    /// Whether the latest execution recorded a failure.
+    fn latest_failed(&self) -> bool {
+        let latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
+        latest.as_ref().is_some_and(|e| e.has_failed())
+    }
+
     fn executions(&self) -> u64 {
         self.started.load(Ordering::Relaxed)
     }

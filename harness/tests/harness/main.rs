@@ -1,5 +1,6 @@
 //! The harness's own tests, one binary: small models whose outcome is known, under every backend.
 
+mod future;
 mod models;
 mod outcomes;
 mod race_files;

@@ -185,3 +185,61 @@ fn real_threads_use_the_real_clock() {
     .run();
     assert!(r.failure.is_none(), "{:?}", r.failure.map(|f| f.outcome));
 }
+
+/// `early` waits; main notifies all and at once begins a timed wait of its own on the same
+/// condvar: that notification was `early`'s, so main must time out at 10 s, not take it.
+fn late_timed_waiter() {
+    let pair = Arc::new((Mutex::named("state", (false, false)), Condvar::named("cv")));
+    let waiting = Arc::new(Condvar::named("waiting"));
+    let (p, w) = (pair.clone(), waiting.clone());
+    let early = thread::Builder::new()
+        .name("early")
+        .spawn(move || {
+            let mut g = p.0.lock().unwrap();
+            g.0 = true;
+            w.notify_all();
+            // Holding the mutex until this wait releases it: once main has it, early waits.
+            while !g.1 {
+                g = p.1.wait(g).unwrap();
+            }
+        })
+        .unwrap();
+    let mut g = pair.0.lock().unwrap();
+    while !g.0 {
+        g = waiting.wait(g).unwrap();
+    }
+    g.1 = true;
+    pair.1.notify_all();
+    let (g, r) = pair.1.wait_timeout(g, secs(10)).unwrap();
+    invariant!(
+        r.timed_out(),
+        "main took the notification sent before it waited"
+    );
+    drop(g);
+    early.join().unwrap();
+    invariant!(
+        time::now().since_start() == secs(10),
+        "at {:?}",
+        time::now()
+    );
+}
+
+#[test]
+fn a_timed_waiter_takes_no_notification_sent_before_it_waited() {
+    for b in [
+        BackendKind::Loom,
+        BackendKind::Random,
+        BackendKind::Pct,
+        BackendKind::Dfs,
+    ] {
+        let r = Check::new(late_timed_waiter)
+            .backend(b)
+            .executions(2_000)
+            .run();
+        assert!(
+            r.failure.is_none(),
+            "{b}: {:?}",
+            r.failure.map(|f| (f.outcome, f.trace.lines()))
+        );
+    }
+}

@@ -45,6 +45,27 @@ fn the_lock_manager_race_is_committed_for_every_backend() {
     }
 }
 
+/// Races found on tokio are not committed: the real backend's events (tokio's scheduler) are not
+/// the model executor's, so only the model backends' recordings replay.
+#[test]
+fn the_async_races_are_committed() {
+    let names: Vec<String> = race_files()
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for name in [
+        "async.lock_manager.lock.pctd3.race",
+        "async.lock_manager.lock.loom.race",
+        "async.lease.heartbeat-defaults.pctd3.race",
+        "async.tokio_pitfalls.std-mutex-across-await.pctd3.race",
+        "async.tokio_pitfalls.blocking-call-starves-heartbeat.pctd3.race",
+        "async.compaction.no-cas.pctd3.race",
+        "async.compaction.late-registration.pctd3.race",
+    ] {
+        assert!(names.contains(&name.to_string()), "missing {name}");
+    }
+}
+
 #[test]
 fn a_changed_schedule_is_reported_as_a_divergence_not_a_pass() {
     let path = race_files()

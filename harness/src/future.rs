@@ -1,0 +1,633 @@
+//! Async tasks, explored like threads: a small executor built from the facade, and tokio on the
+//! real backend.
+//!
+//! Under loom and shuttle (and replay) a [`Runtime`] is an executor whose workers are facade
+//! threads polling a run queue kept under a facade [`Mutex`](crate::sync::Mutex) and
+//! [`Condvar`](crate::sync::Condvar). Tasks share their runtime's workers, as they share tokio's:
+//! a task that blocks its worker (a `sync::Mutex` held across an `.await`, a blocking call)
+//! stops every other task that worker would poll, and the schedulers see it because every
+//! scheduling decision is a facade operation. An idle worker waits on the queue with a timeout
+//! up to the earliest timer, so it counts as a sleeper and the virtual clock moves; a worker
+//! waiting on an empty queue with no timer is stuck, and when everything is, the deadlock report
+//! names what each task awaits.
+//!
+//! Under the real backend a runtime is tokio's `current_thread` runtime with the paused clock:
+//! timers fire in virtual time, so a three-minute lease takes milliseconds, and a body that
+//! waits forever ends as a deadlock once a day of virtual time passed with nothing to do.
+//! tokio pauses time only on `current_thread`, so [`Flavor::MultiThread`] runs there too; the
+//! model backends explore the N workers.
+//!
+//! ```no_run
+//! use racecheck::future::{self, sync::Mutex, time};
+//! use racecheck::sync::Arc;
+//! use racecheck::{BackendKind, Check};
+//! use std::time::Duration;
+//!
+//! let result = Check::new(|| {
+//!     future::block_on(async {
+//!         let lock = Arc::new(Mutex::named("state", 0));
+//!         let l = lock.clone();
+//!         let beat = future::spawn_named("heartbeat", async move {
+//!             let mut every = time::interval(Duration::from_secs(30));
+//!             every.tick().await;
+//!             *l.lock().await += 1;
+//!         });
+//!         time::sleep(Duration::from_secs(90)).await;
+//!         beat.await;
+//!         racecheck::invariant!(*lock.lock().await == 1, "the heartbeat did not run");
+//!     })
+//! })
+//! .backend(BackendKind::Pct)
+//! .run();
+//! assert!(result.failure.is_none());
+//! ```
+//!
+//! shuttle's own `future` module (and `shuttle-tokio`) run each task as its own shuttle task:
+//! no task could starve another, tasks are not facade threads (so replay and the facade's
+//! thread numbering would break), and neither has loom or virtual time. Hence this executor.
+
+use crate::outcome::Outcome;
+use crate::rt::{self, Backend, Execution};
+use crate::sync::{Condvar, Mutex as SyncMutex};
+use crate::trace::EventKind;
+use futures_util::FutureExt;
+use std::any::Any;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+pub mod sync;
+pub mod time;
+
+type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// How long a tokio-run body may wait with nothing to do before it is called a deadlock: in
+/// paused time this passes in no wall time at all.
+const DEADLOCK_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+tokio::task_local! {
+    /// The racecheck task id of the tokio task being polled.
+    static TASK: usize;
+}
+
+/// How many worker threads poll a runtime's tasks, as in tokio.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// The thread calling `block_on` polls every task (`#[tokio::test]`'s default).
+    CurrentThread,
+    /// N worker threads poll spawned tasks; the caller polls only the `block_on` future.
+    MultiThread(usize),
+}
+
+/// An async runtime of one execution.
+#[derive(Clone, Debug)]
+pub struct Runtime {
+    flavor: Flavor,
+}
+
+impl Runtime {
+    pub fn current_thread() -> Self {
+        Runtime {
+            flavor: Flavor::CurrentThread,
+        }
+    }
+
+    /// N worker threads (at least one).
+    pub fn multi_thread(workers: usize) -> Self {
+        Runtime {
+            flavor: Flavor::MultiThread(workers.max(1)),
+        }
+    }
+
+    pub fn flavor(&self) -> Flavor {
+        self.flavor
+    }
+
+    /// Run `future` to completion on this runtime; tasks it spawned and left running are
+    /// dropped when it returns, as tokio drops them.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let exec = rt::with(Arc::clone);
+        match exec.backend {
+            Backend::Real => block_on_tokio(&exec, future),
+            Backend::Loom | Backend::Shuttle => block_on_model(&exec, self.flavor, future),
+        }
+    }
+}
+
+/// Run `future` on a `current_thread` runtime.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    Runtime::current_thread().block_on(future)
+}
+
+/// Spawn a task named `task-N` on the current runtime.
+///
+/// # Panics
+/// Outside a task of a runtime.
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    spawn_task(None, future)
+}
+
+/// Spawn a task with the name traces and deadlock reports give it, e.g. `"heartbeat"`.
+pub fn spawn_named<F>(name: impl Into<String>, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    spawn_task(Some(name.into()), future)
+}
+
+fn spawn_task<F>(name: Option<String>, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let exec = rt::with(Arc::clone);
+    let me = rt::me();
+    let task = exec.register_task(String::new());
+    let name = name.unwrap_or_else(|| format!("task-{task}"));
+    exec.set_task_name(task, name.clone());
+    exec.record(me, EventKind::Label(format!("spawn task {name}").into()));
+    if exec.backend == Backend::Real {
+        let e = exec.clone();
+        let who = format!("task {name}");
+        let body = async move {
+            match AssertUnwindSafe(future).catch_unwind().await {
+                Ok(v) => {
+                    e.task_done(task);
+                    v
+                }
+                Err(payload) => {
+                    rt::record_panic(&e, who, &*payload);
+                    e.task_done(task);
+                    panic::resume_unwind(payload)
+                }
+            }
+        };
+        let handle = tokio::task::spawn(TASK.scope(task, body));
+        return JoinHandle {
+            task,
+            inner: JoinInner::Tokio(handle),
+        };
+    }
+    let shared = current_shared(&exec, me).expect("future::spawn outside a runtime's task");
+    let slot = Arc::new(SyncMutex::named(
+        format!("task {name}.output"),
+        JoinSlot {
+            value: None,
+            done: false,
+            waiter: None,
+        },
+    ));
+    let out = slot.clone();
+    let body = async move {
+        let value = future.await;
+        let waiter = {
+            let mut s = out.lock().unwrap();
+            s.value = Some(value);
+            s.done = true;
+            s.waiter.take()
+        };
+        if let Some(w) = waiter {
+            w.wake();
+        }
+    };
+    shared.push_task(task, Box::pin(body));
+    JoinHandle {
+        task,
+        inner: JoinInner::Model(slot),
+    }
+}
+
+/// Let other tasks run: the task goes to the back of the run queue.
+pub async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if std::mem::replace(&mut yielded, true) {
+            Poll::Ready(())
+        } else {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    })
+    .await
+}
+
+/// Awaits a task's output, like tokio's `JoinHandle` (a panic of the task resumes here).
+pub struct JoinHandle<T> {
+    task: usize,
+    inner: JoinInner<T>,
+}
+
+enum JoinInner<T> {
+    Model(Arc<SyncMutex<JoinSlot<T>>>),
+    Tokio(tokio::task::JoinHandle<T>),
+}
+
+struct JoinSlot<T> {
+    value: Option<T>,
+    done: bool,
+    waiter: Option<Waker>,
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = T;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let this = self.get_mut();
+        let ready = match &mut this.inner {
+            JoinInner::Model(slot) => {
+                let mut s = slot.lock().unwrap();
+                if s.done {
+                    Some(s.value.take().expect("a task's output is taken once"))
+                } else {
+                    s.waiter = Some(cx.waker().clone());
+                    None
+                }
+            }
+            JoinInner::Tokio(h) => match Pin::new(h).poll(cx) {
+                Poll::Ready(Ok(v)) => Some(v),
+                Poll::Ready(Err(e)) if e.is_panic() => panic::resume_unwind(e.into_panic()),
+                Poll::Ready(Err(e)) => panic!("joined task failed: {e}"),
+                Poll::Pending => None,
+            },
+        };
+        match ready {
+            Some(v) => {
+                awaiting(None);
+                Poll::Ready(v)
+            }
+            None => {
+                let target = this.task;
+                awaiting(Some(&|exec: &Execution| {
+                    format!("join of task {}", exec.task_name(target))
+                }));
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// The racecheck task the current thread is polling.
+pub(crate) fn current_task(exec: &Execution, me: usize) -> Option<usize> {
+    match exec.backend {
+        Backend::Real => TASK.try_with(|t| *t).ok(),
+        _ => exec.polling(me).map(|(task, _)| task),
+    }
+}
+
+/// The racecheck task tokio is polling on this thread, if any.
+pub(crate) fn tokio_task() -> Option<usize> {
+    TASK.try_with(|t| *t).ok()
+}
+
+/// Say what the current task awaits now (`None`: nothing, it runs).
+pub(crate) fn awaiting(what: Option<&dyn Fn(&Execution) -> String>) {
+    let exec = rt::with(Arc::clone);
+    if let Some(task) = current_task(&exec, rt::me()) {
+        exec.task_waits(task, what.map(|f| f(&exec)));
+    }
+}
+
+/// Move tokio's paused clock by `d` at once, from synchronous code inside the runtime.
+///
+/// tokio's `advance` moves the clock before its first await, so one poll does it; the yield
+/// that follows is dropped.
+pub(crate) fn advance_paused_clock(d: std::time::Duration) {
+    let fut = tokio::time::advance(d);
+    let mut fut = std::pin::pin!(fut);
+    let _ = fut.as_mut().poll(&mut Context::from_waker(
+        futures_util::task::noop_waker_ref(),
+    ));
+}
+
+fn block_on_tokio<F: Future>(exec: &Arc<Execution>, future: F) -> F::Output {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .expect("building a tokio runtime");
+    let main = exec.register_task("main".to_string());
+    let e = exec.clone();
+    runtime.block_on(async move {
+        let _ = e.tokio_start.set(tokio::time::Instant::now());
+        match tokio::time::timeout(DEADLOCK_AFTER, TASK.scope(main, future)).await {
+            Ok(v) => {
+                e.task_done(main);
+                v
+            }
+            Err(_) => {
+                e.fail(Outcome::Deadlock {
+                    blocked: e.blocked_now(),
+                });
+                e.abort_unwind()
+            }
+        }
+    })
+}
+
+/// The executor of one runtime under the model backends.
+struct Shared {
+    sched: SyncMutex<Sched>,
+    /// One condvar per thread (the caller's first, then each worker's): with one waiter each,
+    /// the facade knows exactly whom a notification wakes.
+    ready: Vec<Condvar>,
+}
+
+struct Sched {
+    queue: VecDeque<usize>,
+    tasks: Vec<Slot>,
+    /// (deadline in virtual nanoseconds, key, waker).
+    timers: Vec<(u64, u64, Waker)>,
+    next_key: u64,
+    main_woken: bool,
+    shutdown: bool,
+    /// Which of the runtime's threads wait for work: only they need a notification.
+    idle: Vec<bool>,
+}
+
+struct Slot {
+    future: Option<BoxFuture>,
+    state: TaskState,
+    task: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TaskState {
+    Idle,
+    Queued,
+    Running,
+    /// Woken while being polled: queue it again once the poll returns.
+    Notified,
+    Done,
+}
+
+struct TaskWaker {
+    shared: Arc<Shared>,
+    /// `None`: the `block_on` future.
+    slot: Option<usize>,
+}
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.shared.wake(self.slot);
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.shared.wake(self.slot);
+    }
+}
+
+fn current_shared(exec: &Execution, me: usize) -> Option<Arc<Shared>> {
+    let (_, any) = exec.polling(me)?;
+    any.downcast::<Shared>().ok()
+}
+
+fn now_nanos(exec: &Execution) -> u64 {
+    exec.now().as_nanos().min(u128::from(u64::MAX)) as u64
+}
+
+impl Shared {
+    fn push_task(&self, task: usize, future: BoxFuture) {
+        let mut g = self.sched.lock().unwrap();
+        let slot = g.tasks.len();
+        g.tasks.push(Slot {
+            future: Some(future),
+            state: TaskState::Queued,
+            task,
+        });
+        g.queue.push_back(slot);
+        self.notify_idle(g);
+    }
+
+    /// Release the queue and wake the threads waiting for work, if any.
+    fn notify_idle(&self, g: crate::sync::MutexGuard<'_, Sched>) {
+        let idle: Vec<usize> = (0..g.idle.len()).filter(|&i| g.idle[i]).collect();
+        drop(g);
+        for i in idle {
+            self.ready[i].notify_one();
+        }
+    }
+
+    fn wake(&self, slot: Option<usize>) {
+        // An execution that is over (or unwinding) schedules nothing more.
+        if std::thread::panicking() || rt::current().is_none() {
+            return;
+        }
+        let mut g = self.sched.lock().unwrap();
+        if g.shutdown {
+            return;
+        }
+        match slot {
+            None => g.main_woken = true,
+            Some(i) => match g.tasks[i].state {
+                TaskState::Idle => {
+                    g.tasks[i].state = TaskState::Queued;
+                    g.queue.push_back(i);
+                }
+                TaskState::Running => g.tasks[i].state = TaskState::Notified,
+                _ => return,
+            },
+        }
+        self.notify_idle(g);
+    }
+
+    /// Register (or refresh) a timer; its key.
+    fn set_timer(&self, key: Option<u64>, deadline: u64, waker: &Waker) -> u64 {
+        let mut g = self.sched.lock().unwrap();
+        if let Some(k) = key {
+            if let Some(t) = g.timers.iter_mut().find(|t| t.1 == k) {
+                t.2.clone_from(waker);
+                return k;
+            }
+        }
+        let k = g.next_key;
+        g.next_key += 1;
+        g.timers.push((deadline, k, waker.clone()));
+        // A worker waiting with no timeout must learn of the new deadline.
+        self.notify_idle(g);
+        k
+    }
+
+    fn cancel_timer(&self, key: u64) {
+        if std::thread::panicking() || rt::current().is_none() {
+            return;
+        }
+        self.sched.lock().unwrap().timers.retain(|t| t.1 != key);
+    }
+
+    /// A worker's (or the caller's) loop: poll queued tasks, fire due timers, wait for work.
+    /// The caller returns once the `block_on` future is woken; a worker at shutdown.
+    fn run(self: &Arc<Self>, exec: &Arc<Execution>, me: usize, who: usize, polls_tasks: bool) {
+        let caller = who == 0;
+        let mut g = self.sched.lock().unwrap();
+        // Tasks queued when the `block_on` future yielded run before it is polled again, as
+        // on tokio's current_thread runtime.
+        let mut first = if polls_tasks { g.queue.len() } else { 0 };
+        loop {
+            if first == 0 && caller && std::mem::take(&mut g.main_woken) {
+                return;
+            }
+            if !caller && g.shutdown {
+                return;
+            }
+            if polls_tasks {
+                first = first.saturating_sub(1);
+                if let Some(slot) = g.queue.pop_front() {
+                    let future = g.tasks[slot].future.take().expect("a queued task's future");
+                    g.tasks[slot].state = TaskState::Running;
+                    let task = g.tasks[slot].task;
+                    drop(g);
+                    self.poll_task(exec, me, slot, task, future);
+                    g = self.sched.lock().unwrap();
+                    continue;
+                }
+            }
+            let now = now_nanos(exec);
+            let mut due = Vec::new();
+            g.timers.retain(|t| {
+                if t.0 <= now {
+                    due.push(t.2.clone());
+                    false
+                } else {
+                    true
+                }
+            });
+            if !due.is_empty() {
+                drop(g);
+                due.into_iter().for_each(Waker::wake);
+                g = self.sched.lock().unwrap();
+                continue;
+            }
+            g.idle[who] = true;
+            let ready = &self.ready[who];
+            g = match g.timers.iter().map(|t| t.0).min() {
+                Some(d) => {
+                    let left = std::time::Duration::from_nanos(d - now);
+                    ready.wait_timeout(g, left).unwrap().0
+                }
+                None => ready.wait(g).unwrap(),
+            };
+            g.idle[who] = false;
+        }
+    }
+
+    fn poll_task(
+        self: &Arc<Self>,
+        exec: &Arc<Execution>,
+        me: usize,
+        slot: usize,
+        task: usize,
+        mut future: BoxFuture,
+    ) {
+        let waker = Waker::from(Arc::new(TaskWaker {
+            shared: self.clone(),
+            slot: Some(slot),
+        }));
+        let name = exec.task_name(task);
+        exec.record(me, EventKind::Label(format!("poll task {name}").into()));
+        exec.task_waits(task, None);
+        exec.set_polling(me, Some((task, self.clone() as Arc<dyn Any + Send + Sync>)));
+        let polled = panic::catch_unwind(AssertUnwindSafe(|| {
+            future.as_mut().poll(&mut Context::from_waker(&waker))
+        }));
+        exec.set_polling(me, None);
+        let poll = match polled {
+            Ok(p) => p,
+            Err(payload) => {
+                rt::record_panic(exec, format!("task {name}"), &*payload);
+                panic::resume_unwind(payload)
+            }
+        };
+        let mut g = self.sched.lock().unwrap();
+        match poll {
+            Poll::Ready(()) => {
+                g.tasks[slot].state = TaskState::Done;
+                drop(g);
+                exec.task_done(task);
+                drop(future);
+            }
+            Poll::Pending => {
+                g.tasks[slot].future = Some(future);
+                if g.tasks[slot].state == TaskState::Notified {
+                    g.tasks[slot].state = TaskState::Queued;
+                    g.queue.push_back(slot);
+                } else {
+                    g.tasks[slot].state = TaskState::Idle;
+                }
+            }
+        }
+    }
+}
+
+fn block_on_model<F: Future>(exec: &Arc<Execution>, flavor: Flavor, future: F) -> F::Output {
+    let me = rt::me();
+    let threads = match flavor {
+        Flavor::CurrentThread => 1,
+        Flavor::MultiThread(n) => n + 1,
+    };
+    let shared = Arc::new(Shared {
+        sched: SyncMutex::named(
+            "runtime.queue",
+            Sched {
+                queue: VecDeque::new(),
+                tasks: Vec::new(),
+                timers: Vec::new(),
+                next_key: 0,
+                main_woken: false,
+                shutdown: false,
+                idle: vec![false; threads],
+            },
+        ),
+        ready: (0..threads)
+            .map(|i| match i {
+                0 => Condvar::named("runtime.work"),
+                i => Condvar::named(format!("runtime.work[worker-{}]", i - 1)),
+            })
+            .collect(),
+    });
+    let workers: Vec<_> = match flavor {
+        Flavor::CurrentThread => Vec::new(),
+        Flavor::MultiThread(n) => (0..n)
+            .map(|i| {
+                let (shared, exec) = (shared.clone(), exec.clone());
+                crate::thread::Builder::new()
+                    .name(format!("worker-{i}"))
+                    .spawn(move || shared.run(&exec, rt::me(), i + 1, true))
+                    .expect("spawn a runtime worker")
+            })
+            .collect(),
+    };
+    let main = exec.register_task("main".to_string());
+    let waker = Waker::from(Arc::new(TaskWaker {
+        shared: shared.clone(),
+        slot: None,
+    }));
+    let mut future = std::pin::pin!(future);
+    let any: Arc<dyn Any + Send + Sync> = shared.clone();
+    let output = loop {
+        exec.task_waits(main, None);
+        exec.set_polling(me, Some((main, any.clone())));
+        let poll = future.as_mut().poll(&mut Context::from_waker(&waker));
+        exec.set_polling(me, None);
+        if let Poll::Ready(v) = poll {
+            break v;
+        }
+        shared.run(exec, me, 0, workers.is_empty());
+    };
+    exec.task_done(main);
+    let mut g = shared.sched.lock().unwrap();
+    g.shutdown = true;
+    shared.notify_idle(g);
+    for w in workers {
+        w.join().expect("a runtime worker panicked");
+    }
+    // Tasks still pending are dropped, outside the queue's lock (their drops may wake).
+    let leftovers: Vec<Slot> = std::mem::take(&mut shared.sched.lock().unwrap().tasks);
+    drop(leftovers);
+    output
+}

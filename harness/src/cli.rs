@@ -220,6 +220,9 @@ struct Row<'a> {
     /// The race file written for its failure, and what it holds.
     race: Option<(PathBuf, RaceFile)>,
     shrunk: Option<ShrinkFigures>,
+    /// Shrinking found the race does not replay under shuttle (a tokio run records none of
+    /// the runtime's steps; a weak-memory outcome only loom gives): it is saved as found.
+    unreplayable: bool,
 }
 
 impl Row<'_> {
@@ -261,6 +264,7 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
                 let result = run_one(scenario, variant, backend, args);
                 let mut race = None;
                 let mut shrunk = None;
+                let mut unreplayable = false;
                 if let Some(f) = &result.failure {
                     let mut file = RaceFile::from_failure(scenario.name, variant.name, &result, f);
                     if !args.no_shrink {
@@ -272,6 +276,8 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
                                 after: s.after,
                                 attempts: s.attempts,
                             });
+                        } else {
+                            unreplayable = true;
                         }
                     }
                     let path = file.save_new(&races_dir).map_err(|e| e.to_string())?;
@@ -283,6 +289,7 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
                     result,
                     race,
                     shrunk,
+                    unreplayable,
                 };
                 println!("{}", row_line(&row));
                 rows.push(row);
@@ -381,6 +388,12 @@ fn row_line(row: &Row<'_>) -> String {
         let _ = write!(line, "\n     {}", race.outcome);
         if let Some(s) = &row.shrunk {
             let _ = write!(line, "\n     shrunk: {} -> {}", s.before, s.after);
+        }
+        if row.unreplayable {
+            let _ = write!(
+                line,
+                "\n     note: this race does not replay step for step under shuttle, so it was saved unshrunk"
+            );
         }
         let _ = write!(line, "\n     replay: racecheck replay {}", path.display());
     }

@@ -93,11 +93,12 @@ impl Timeline {
                 }
             })
             .collect();
-        let spans = lock_spans(&mut steps, race.threads.len());
-        mark_failure(&mut steps, race);
+        let lanes = task_lanes(&mut steps, &race.threads);
+        let spans = lock_spans(&mut steps, lanes.len());
+        mark_failure(&mut steps, race, &lanes);
         Timeline {
             title: format!("{} / {} [{}]", race.scenario, race.variant, race.backend),
-            lanes: race.threads.clone(),
+            lanes,
             steps,
             spans,
             outcome: race.outcome.to_string(),
@@ -119,6 +120,36 @@ impl Timeline {
             None => vec![self.outcome.as_str()],
         }
     }
+}
+
+/// The lanes: one per thread, then one per async task (`task heartbeat`). A worker thread's
+/// steps from a `"poll task X"` label until it takes the runtime's queue again belong to task
+/// X's lane, so an async race reads as tasks, not as the worker that polled them.
+fn task_lanes(steps: &mut [Step], threads: &[String]) -> Vec<String> {
+    let mut lanes = threads.to_vec();
+    let mut polling: Vec<Option<usize>> = vec![None; threads.len()];
+    for step in steps.iter_mut() {
+        let thread = step.lane;
+        if thread >= polling.len() {
+            continue;
+        }
+        match &step.kind {
+            StepKind::Label(l) if l.starts_with("poll task ") => {
+                let name = format!("task {}", &l["poll task ".len()..]);
+                let lane = lanes.iter().position(|n| *n == name).unwrap_or_else(|| {
+                    lanes.push(name);
+                    lanes.len() - 1
+                });
+                polling[thread] = Some(lane);
+            }
+            StepKind::Lock(o) if o == "runtime.queue" => polling[thread] = None,
+            _ => {}
+        }
+        if let Some(lane) = polling[thread] {
+            step.lane = lane;
+        }
+    }
+    lanes
 }
 
 /// `"heartbeat: lock L @ 30s"` → (`"lock L"`, `Some("30s")`).
@@ -262,22 +293,39 @@ fn lock_spans(steps: &mut [Step], lanes: usize) -> Vec<Span> {
     spans
 }
 
-fn mark_failure(steps: &mut [Step], race: &RaceFile) {
+fn mark_failure(steps: &mut [Step], race: &RaceFile, names: &[String]) {
+    // A thread polling a task is named `main (polling task heartbeat)` in outcomes.
+    let lane_of = |who: &str| {
+        let who = who.split(" (polling ").next().unwrap_or(who);
+        names.iter().position(|t| t == who)
+    };
     let lanes: Vec<usize> = match &race.outcome {
-        Outcome::Invariant { thread, .. } | Outcome::Panic { thread, .. } => race
-            .threads
-            .iter()
-            .position(|t| t == thread)
-            .into_iter()
-            .collect(),
-        Outcome::Deadlock { blocked } => blocked
-            .iter()
-            .filter_map(|b| race.threads.iter().position(|t| *t == b.thread))
-            .collect(),
+        Outcome::Invariant { thread, .. } | Outcome::Panic { thread, .. } => {
+            lane_of(thread).into_iter().collect()
+        }
+        Outcome::Deadlock { blocked } => {
+            blocked.iter().filter_map(|b| lane_of(&b.thread)).collect()
+        }
         _ => steps.last().map(|s| s.lane).into_iter().collect(),
     };
+    let deadlock = matches!(race.outcome, Outcome::Deadlock { .. });
+    // In a deadlock, the step that blocked for good: the lane's last wait of any kind.
+    let blocks = |s: &Step| match &s.kind {
+        StepKind::Lock(_) => s.blocked,
+        StepKind::Wait(_) | StepKind::Join(_) => true,
+        StepKind::Label(l) => l.starts_with("lock ") || l.starts_with("wait "),
+        _ => false,
+    };
     for lane in lanes {
-        if let Some(step) = steps.iter_mut().rev().find(|s| s.lane == lane) {
+        let mut in_lane = steps.iter_mut().rev().filter(|s| s.lane == lane);
+        let last = if deadlock {
+            let all: Vec<&mut Step> = in_lane.collect();
+            let at = all.iter().position(|s| blocks(s)).unwrap_or(0);
+            all.into_iter().nth(at)
+        } else {
+            in_lane.next()
+        };
+        if let Some(step) = last {
             step.failed = true;
         }
     }

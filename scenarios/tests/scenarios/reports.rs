@@ -535,3 +535,18 @@ fn shrink_writes_a_new_file_beside_the_race_and_never_overwrites() {
         std::fs::read(manifest("races/lock_manager.lock.random.race")).unwrap()
     );
 }
+
+#[test]
+fn an_async_race_is_drawn_as_tasks() {
+    let race = committed("async.lock_manager.lock.pctd3");
+    let t = report::Timeline::of(&race, "x.race");
+    let heartbeat = t.lanes.iter().position(|l| l == "task heartbeat");
+    let heartbeat = heartbeat.unwrap_or_else(|| panic!("lanes {:?}", t.lanes));
+    let failed: Vec<_> = t.steps.iter().filter(|s| s.failed).collect();
+    assert!(
+        failed
+            .iter()
+            .any(|s| s.lane == heartbeat && s.text == "\"lock LockManager._lock\""),
+        "{failed:?}"
+    );
+}

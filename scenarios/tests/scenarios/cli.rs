@@ -3,14 +3,15 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn racecheck(args: &[&str]) -> Output {
+pub(crate) fn racecheck(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_racecheck"))
         .args(args)
         .output()
         .expect("run racecheck")
 }
 
-fn assert_one_line_error(out: &Output, needle: &str) {
+/// Bad input: exit 2 and one line on stderr naming `needle`, never a panic.
+pub(crate) fn assert_one_line_error(out: &Output, needle: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     assert_eq!(

@@ -2,19 +2,13 @@
 //! the HTML timeline (in a real headless Chromium), reproduction from seed 000's log, and
 //! shrinking (it never turns a failing schedule into a passing one).
 
+use super::cli::{assert_one_line_error, racecheck};
 use racecheck::report::{self, CheckRow, FailureRace, ShrinkFigures, Summary, Totals};
 use racecheck::{BackendKind, OutcomeKind, RaceFile, ScheduleSize, ShrinkBudget};
 use racecheck_scenarios::catalogue;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
-
-fn racecheck(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_racecheck"))
-        .args(args)
-        .output()
-        .expect("run racecheck")
-}
 
 fn manifest(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
@@ -24,12 +18,20 @@ fn committed(name: &str) -> RaceFile {
     RaceFile::load(&manifest(&format!("races/{name}.race"))).unwrap()
 }
 
-fn assert_one_line_error(out: &Output, needle: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains(needle), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
+/// `racecheck reproduce LOG --scenario S --variant V --out DIR [EXTRA…]`.
+fn reproduce(log: &Path, scenario: &str, variant: &str, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "reproduce",
+        log.to_str().unwrap(),
+        "--scenario",
+        scenario,
+        "--variant",
+        variant,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    racecheck(&args)
 }
 
 #[test]
@@ -332,16 +334,7 @@ mermaid.initialize({{ startOnLoad: false }});
 fn reproduce_finds_the_seed_000_deadlock_from_its_log() {
     let dir = tempfile::tempdir().unwrap();
     let log = manifest("logs/seed-000-lambda.log");
-    let out = racecheck(&[
-        "reproduce",
-        log.to_str().unwrap(),
-        "--scenario",
-        "lock_manager",
-        "--variant",
-        "lock",
-        "--out",
-        dir.path().to_str().unwrap(),
-    ]);
+    let out = reproduce(&log, "lock_manager", "lock", dir.path(), &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("reproduced"), "{stdout}");
@@ -374,18 +367,13 @@ fn reproduce_says_which_event_was_never_reached() {
         "[main] Validating lock ownership before label updates\n[main] Acquired lock: chroma-*\n",
     )
     .unwrap();
-    let out = racecheck(&[
-        "reproduce",
-        log.to_str().unwrap(),
-        "--scenario",
+    let out = reproduce(
+        &log,
         "lock_manager",
-        "--variant",
         "lock",
-        "--iterations",
-        "300",
-        "--out",
-        dir.path().to_str().unwrap(),
-    ]);
+        dir.path(),
+        &["--iterations", "300"],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
@@ -403,17 +391,9 @@ fn bad_input_to_report_reproduce_and_shrink_is_one_line_and_exit_2() {
         std::fs::write(&p, text).unwrap();
         p.to_str().unwrap().to_string()
     };
+    let out = dir.path();
     let reproduce = |log: &str, scenario: &str, variant: &str| {
-        racecheck(&[
-            "reproduce",
-            log,
-            "--scenario",
-            scenario,
-            "--variant",
-            variant,
-            "--out",
-            dir.path().to_str().unwrap(),
-        ])
+        reproduce(Path::new(log), scenario, variant, out, &[])
     };
     let unknown = write("unknown.log", "[main] Lambda heartbeat\n");
     assert_one_line_error(

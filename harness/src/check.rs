@@ -13,6 +13,7 @@
 
 use crate::backend::{self, Body, Progress, RunConfig, Scheduling};
 use crate::outcome::{Outcome, OutcomeKind};
+use crate::parallel::{self, Randomized, Shard};
 use crate::trace::Trace;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -91,6 +92,8 @@ pub struct Check {
     progress: Option<Progress>,
     fingerprint: bool,
     real_time_scale: f64,
+    workers: usize,
+    shard: Shard,
 }
 
 impl Check {
@@ -112,6 +115,8 @@ impl Check {
             progress: None,
             fingerprint: false,
             real_time_scale: 1.0,
+            workers: 1,
+            shard: Shard::WHOLE,
         }
     }
 
@@ -166,6 +171,21 @@ impl Check {
         self
     }
 
+    /// Run random and PCT budgets on `n` OS threads (default 1). The executions and the first
+    /// failure do not depend on `n` (see [`crate::parallel`]); loom, DFS and real threads
+    /// ignore it.
+    pub fn workers(mut self, n: usize) -> Self {
+        self.workers = n.max(1);
+        self
+    }
+
+    /// Run only this shard's part of a random or PCT budget (see [`crate::parallel`]); the
+    /// budget stays the whole one. loom, DFS and real threads ignore it.
+    pub fn shard(mut self, shard: Shard) -> Self {
+        self.shard = shard;
+        self
+    }
+
     /// Hash every execution's events into [`CheckResult::fingerprint`], to compare two runs.
     pub fn fingerprint(mut self) -> Self {
         self.fingerprint = true;
@@ -198,11 +218,15 @@ impl Check {
         let body = self.body.clone();
         let run = match self.backend {
             BackendKind::Loom => backend::run_loom(body, self.preemption_bound, &cfg),
-            BackendKind::Random => backend::run_shuttle(body, Scheduling::Random, self.seed, &cfg),
-            BackendKind::Pct => {
-                backend::run_shuttle(body, Scheduling::Pct { depth: self.depth }, self.seed, &cfg)
+            BackendKind::Random => {
+                let (seed, shard, workers) = (self.seed, self.shard, self.workers);
+                parallel::run(body, Randomized::Random, seed, shard, workers, &cfg)
             }
-            BackendKind::Dfs => backend::run_shuttle(body, Scheduling::Dfs, self.seed, &cfg),
+            BackendKind::Pct => {
+                let kind = Randomized::Pct { depth: self.depth };
+                parallel::run(body, kind, self.seed, self.shard, self.workers, &cfg)
+            }
+            BackendKind::Dfs => backend::run_shuttle(body, Scheduling::Dfs, &cfg),
             BackendKind::Threads => backend::run_threads(body, &cfg),
         };
         CheckResult {
@@ -329,7 +353,7 @@ pub(crate) fn replay_body(body: Body, schedule: Vec<usize>, max_steps: usize) ->
         schedule,
         diverged: diverged.clone(),
     };
-    let run = backend::run_shuttle(body, scheduling, 0, &cfg);
+    let run = backend::run_shuttle(body, scheduling, &cfg);
     let diverged_at = *diverged.lock().unwrap_or_else(|p| p.into_inner());
     let trace = run.last_trace.unwrap_or_default();
     let outcome = run

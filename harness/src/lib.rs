@@ -48,6 +48,7 @@ mod backend;
 pub mod check;
 pub mod cli;
 pub mod outcome;
+pub mod parallel;
 pub mod race;
 mod real;
 mod rt;
@@ -59,6 +60,7 @@ pub mod trace;
 
 pub use check::{BackendKind, Check, CheckResult, Failure, Replayed, Verdict};
 pub use outcome::{Blocked, Expect, Outcome, OutcomeKind};
+pub use parallel::Shard;
 pub use race::{RaceError, RaceFile, ReplayReport};
 pub use scenario::{Catalogue, Scenario, Variant};
 

@@ -2,5 +2,6 @@
 
 mod models;
 mod outcomes;
+mod parallel;
 mod race_files;
 mod time;

@@ -5,6 +5,7 @@
 //! scenario, a corrupt race file), each with a one-line message.
 
 use crate::check::{BackendKind, CheckResult, DEFAULT_DEPTH};
+use crate::parallel::{self, Shard};
 use crate::race::RaceFile;
 use crate::scenario::{Catalogue, Scenario, Variant};
 use clap::{Parser, Subcommand};
@@ -66,6 +67,14 @@ struct CheckArgs {
     /// Where the report and race files go.
     #[arg(long, default_value = "reports/latest")]
     report: PathBuf,
+    /// OS threads for each random/PCT budget (default: every core); the executions and the
+    /// first failure are the same whatever the number.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    workers: Option<u64>,
+    /// Run shard i of n (1-based) of every random/PCT budget, for CI matrix jobs; loom, dfs
+    /// and threads cannot split and run in shard 1 only.
+    #[arg(long)]
+    shard: Option<Shard>,
 }
 
 /// Run the command line; returns the process exit status.
@@ -150,11 +159,16 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
             args.time_limit
         ));
     }
-    let backends = if args.backend.is_empty() {
+    let mut backends = if args.backend.is_empty() {
         BackendKind::ALL.to_vec()
     } else {
         args.backend.clone()
     };
+    let shard = args.shard.unwrap_or_default();
+    if !shard.is_first() {
+        backends.retain(|b| matches!(b, BackendKind::Random | BackendKind::Pct));
+        println!("shard {shard}: random and pct only (loom, dfs and threads run in shard 1)");
+    }
     let races_dir = args.report.join("races");
 
     let mut rows = Vec::new();
@@ -235,11 +249,22 @@ fn run_one(
         .seed(args.seed)
         .depth(args.depth)
         .preemption_bound(args.preemption_bound)
-        .time_limit(Duration::from_secs_f64(args.time_limit));
+        .time_limit(Duration::from_secs_f64(args.time_limit))
+        .shard(args.shard.unwrap_or_default())
+        .workers(
+            args.workers
+                .map_or_else(parallel::available_workers, |n| n as usize),
+        );
     if let Some(n) = args.iterations {
         check = check.executions(n);
     }
-    let bar = ProgressBar::with_draw_target(Some(check.budget()), ProgressDrawTarget::stderr());
+    let share = match backend {
+        BackendKind::Random | BackendKind::Pct => {
+            args.shard.unwrap_or_default().share(check.budget())
+        }
+        _ => check.budget(),
+    };
+    let bar = ProgressBar::with_draw_target(Some(share), ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template("{msg:40} [{bar:30}] {pos}/{len} {per_sec}")
             .expect("a valid template")

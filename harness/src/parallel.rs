@@ -84,6 +84,11 @@ impl Shard {
         (self.index..blocks).step_by(self.count as usize)
     }
 
+    /// How many executions of a `budget` this shard runs.
+    pub fn share(self, budget: u64) -> u64 {
+        self.ranges(budget).iter().map(|(a, b)| b + 1 - a).sum()
+    }
+
     /// The 1-based execution indices of a `budget` this shard owns, as (first, last) per block.
     pub fn ranges(self, budget: u64) -> Vec<(u64, u64)> {
         self.blocks(budget)

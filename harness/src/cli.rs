@@ -31,6 +31,8 @@ enum Command {
     List,
     /// Check scenarios (all by default) and write a report and a race file per failure.
     Check(CheckArgs),
+    /// How fast each scheduler finds each bug: a table written into reports/BENCHMARKS.md.
+    Bench(crate::bench::BenchArgs),
     /// Replay a race file: same outcome and same steps, or where it diverged.
     Replay {
         /// A `.race` file written by `racecheck check`.
@@ -106,6 +108,13 @@ pub fn main(catalogue: Catalogue) -> i32 {
             }
         },
         Command::Replay { file } => replay(&catalogue, &file),
+        Command::Bench(args) => match crate::bench::command(&catalogue, &args) {
+            Ok(code) => code,
+            Err(message) => {
+                eprintln!("error: {message}");
+                2
+            }
+        },
     }
 }
 

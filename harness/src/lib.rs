@@ -45,6 +45,7 @@
 //!   weak-memory outcome only loom produces will replay as diverged.
 
 mod backend;
+pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod outcome;

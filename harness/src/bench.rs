@@ -298,8 +298,20 @@ impl Table {
                 let _ = write!(out, " {text} |");
             }
             match row.best() {
-                Some((s, e)) => {
-                    let _ = writeln!(out, " {} ({e}) |", s.label());
+                Some((_, e)) => {
+                    // Every scheduler that reaches the best median: ties are common.
+                    let tied: Vec<String> = row
+                        .cells
+                        .iter()
+                        .filter(|c| c.median().is_some_and(|(m, _)| m == e))
+                        .map(|c| c.scheduler.label())
+                        .collect();
+                    let who = if tied.len() == row.cells.len() {
+                        "all".to_string()
+                    } else {
+                        tied.join(", ")
+                    };
+                    let _ = writeln!(out, " {e}: {who} |");
                 }
                 None => out.push_str(" — |\n"),
             }

@@ -138,6 +138,14 @@ pub(crate) enum Randomized {
     Pct { depth: usize },
 }
 
+/// What one block ran, kept by block position until every worker is done.
+#[derive(Clone)]
+struct BlockRun {
+    executions: u64,
+    fingerprint: u64,
+    last_trace: Option<Trace>,
+}
+
 /// Run this shard's blocks of a `cfg.executions` budget on `workers` threads.
 pub(crate) fn run(
     body: Body,
@@ -153,8 +161,7 @@ pub(crate) fn run(
     // The lowest failing index found so far, and its failure.
     let lowest = Arc::new(AtomicU64::new(u64::MAX));
     let found: Mutex<Option<(u64, Outcome, Trace)>> = Mutex::new(None);
-    // Per block (by position): executions run, fingerprint, last trace.
-    let done: Mutex<Vec<Option<(u64, u64, Option<Trace>)>>> = Mutex::new(vec![None; blocks.len()]);
+    let done: Mutex<Vec<Option<BlockRun>>> = Mutex::new(vec![None; blocks.len()]);
     let start = Instant::now();
 
     let worker = || loop {
@@ -197,8 +204,11 @@ pub(crate) fn run(
                 lowest.store(index, Ordering::Release);
             }
         }
-        done.lock().unwrap_or_else(|p| p.into_inner())[pos] =
-            Some((r.executions, r.fingerprint, r.last_trace));
+        done.lock().unwrap_or_else(|p| p.into_inner())[pos] = Some(BlockRun {
+            executions: r.executions,
+            fingerprint: r.fingerprint,
+            last_trace: r.last_trace,
+        });
     };
     std::thread::scope(|scope| {
         for _ in 1..workers.max(1) {
@@ -211,11 +221,14 @@ pub(crate) fn run(
     let mut executions = 0;
     let mut fingerprint = 0u64;
     let mut last_trace = None;
-    for (runs, fp, trace) in done.into_iter().flatten() {
-        executions += runs;
-        fingerprint = fingerprint.wrapping_mul(0x100_0000_01b3).wrapping_add(fp);
-        if trace.is_some() {
-            last_trace = trace;
+    // Combined in block order, so the fingerprint does not depend on which worker ran what.
+    for block in done.into_iter().flatten() {
+        executions += block.executions;
+        fingerprint = fingerprint
+            .wrapping_mul(0x100_0000_01b3)
+            .wrapping_add(block.fingerprint);
+        if block.last_trace.is_some() {
+            last_trace = block.last_trace;
         }
     }
     let failure = found.into_inner().unwrap_or_else(|p| p.into_inner());

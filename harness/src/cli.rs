@@ -74,7 +74,8 @@ struct CheckArgs {
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     workers: Option<u64>,
     /// Run shard i of n (1-based) of every random/PCT budget, for CI matrix jobs; loom, dfs
-    /// and threads cannot split and run in shard 1 only.
+    /// and threads cannot split and run in shard 1 only. Shards own blocks of 1000
+    /// executions in turn, so give each shard at least one (budget ≥ 1000·n).
     #[arg(long)]
     shard: Option<Shard>,
 }

@@ -206,7 +206,7 @@ impl Execution {
             replaying,
             aborted: AtomicBool::new(false),
             // Room for a few threads and objects up front: growing these from one element
-            // cost a realloc each per execution, ~20% of the facade's cost on a small model.
+            // cost a realloc each per execution, ~15% of the facade's cost on a small model.
             state: Mutex::new(State {
                 thread_names: per_thread(Some(Cow::Borrowed("main"))),
                 status: per_thread(Status::Running),

@@ -231,3 +231,36 @@ fn a_second_shard_runs_only_its_blocks_of_random_and_pct() {
         .unwrap();
     assert!((1001..=2000).contains(&index), "{line}");
 }
+
+#[test]
+fn bench_writes_its_table_and_refuses_bad_input() {
+    assert_one_line_error(
+        &racecheck(&["bench", "no_such_scenario"]),
+        "no_such_scenario",
+    );
+    assert_one_line_error(&racecheck(&["bench", "--seeds", "0"]), "seeds");
+    assert_one_line_error(&racecheck(&["bench", "--time-cap", "0"]), "time-cap");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("B.md");
+    std::fs::write(&out, "# by hand\n").unwrap();
+    let run = racecheck(&[
+        "bench",
+        "lock_manager",
+        "--seeds",
+        "3",
+        "--cap",
+        "50",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("# by hand\n"), "{text}");
+    assert!(text.contains("| lock_manager/lock |"), "{text}");
+    assert!(text.contains("racecheck bench: end"), "{text}");
+}

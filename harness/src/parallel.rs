@@ -218,11 +218,18 @@ pub(crate) fn run(
     });
 
     let done = done.into_inner().unwrap_or_else(|p| p.into_inner());
+    let failure = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    // Blocks that started past the failure were work other workers did before they heard of
+    // it: left out, so the executions (up to and including the failure) and the fingerprint
+    // are the same whatever the number of workers. Combined in block order for the same reason.
+    let cutoff = failure.as_ref().map_or(u64::MAX, |(index, _, _)| *index);
     let mut executions = 0;
     let mut fingerprint = 0u64;
     let mut last_trace = None;
-    // Combined in block order, so the fingerprint does not depend on which worker ran what.
-    for block in done.into_iter().flatten() {
+    for (&k, block) in blocks.iter().zip(done) {
+        let Some(block) = block.filter(|_| k * BLOCK < cutoff) else {
+            continue;
+        };
         executions += block.executions;
         fingerprint = fingerprint
             .wrapping_mul(0x100_0000_01b3)
@@ -231,7 +238,6 @@ pub(crate) fn run(
             last_trace = block.last_trace;
         }
     }
-    let failure = found.into_inner().unwrap_or_else(|p| p.into_inner());
     RunResult {
         executions,
         complete: false,

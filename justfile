@@ -15,6 +15,12 @@ test:
 test-long:
     cargo test --workspace --release -- --ignored
 
+# Benchmarks: criterion (facade cost, executions/s per backend, SQLite leases), then the
+# bug-finding table, written into reports/BENCHMARKS.md between its marker comments.
+bench *ARGS:
+    cargo bench -p racecheck-scenarios
+    cargo run --release -p racecheck-scenarios --bin racecheck -- bench {{ARGS}}
+
 # Replay one race file.
 replay FILE:
     cargo run --release -p racecheck-scenarios --bin racecheck -- replay {{FILE}}

@@ -13,6 +13,7 @@
 
 use crate::backend::{self, Body, Progress, RunConfig, Scheduling};
 use crate::outcome::{Outcome, OutcomeKind};
+use crate::parallel::{self, Randomized, Shard};
 use crate::trace::Trace;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -91,6 +92,8 @@ pub struct Check {
     progress: Option<Progress>,
     fingerprint: bool,
     real_time_scale: f64,
+    workers: usize,
+    shard: Shard,
 }
 
 impl Check {
@@ -112,6 +115,8 @@ impl Check {
             progress: None,
             fingerprint: false,
             real_time_scale: 1.0,
+            workers: 1,
+            shard: Shard::WHOLE,
         }
     }
 
@@ -166,6 +171,21 @@ impl Check {
         self
     }
 
+    /// Run random and PCT budgets on `n` OS threads (default 1). The executions and the first
+    /// failure do not depend on `n` (see [`crate::parallel`]); loom, DFS and real threads
+    /// ignore it.
+    pub fn workers(mut self, n: usize) -> Self {
+        self.workers = n.max(1);
+        self
+    }
+
+    /// Run only this shard's part of a random or PCT budget (see [`crate::parallel`]); the
+    /// budget stays the whole one. loom, DFS and real threads ignore it.
+    pub fn shard(mut self, shard: Shard) -> Self {
+        self.shard = shard;
+        self
+    }
+
     /// Hash every execution's events into [`CheckResult::fingerprint`], to compare two runs.
     pub fn fingerprint(mut self) -> Self {
         self.fingerprint = true;
@@ -198,11 +218,15 @@ impl Check {
         let body = self.body.clone();
         let run = match self.backend {
             BackendKind::Loom => backend::run_loom(body, self.preemption_bound, &cfg),
-            BackendKind::Random => backend::run_shuttle(body, Scheduling::Random, self.seed, &cfg),
-            BackendKind::Pct => {
-                backend::run_shuttle(body, Scheduling::Pct { depth: self.depth }, self.seed, &cfg)
+            BackendKind::Random => {
+                let (seed, shard, workers) = (self.seed, self.shard, self.workers);
+                parallel::run(body, Randomized::Random, seed, shard, workers, &cfg)
             }
-            BackendKind::Dfs => backend::run_shuttle(body, Scheduling::Dfs, self.seed, &cfg),
+            BackendKind::Pct => {
+                let kind = Randomized::Pct { depth: self.depth };
+                parallel::run(body, kind, self.seed, self.shard, self.workers, &cfg)
+            }
+            BackendKind::Dfs => backend::run_shuttle(body, Scheduling::Dfs, &cfg),
             BackendKind::Threads => backend::run_threads(body, &cfg),
         };
         CheckResult {
@@ -319,7 +343,7 @@ pub(crate) fn replay_body(body: Body, schedule: Vec<usize>, max_steps: usize) ->
         schedule: schedule.clone(),
         diverged: diverged.clone(),
     };
-    let (outcome, trace) = run_once(body, scheduling, 0, max_steps.max(schedule.len() + 1));
+    let (outcome, trace) = run_once(body, scheduling, max_steps.max(schedule.len() + 1));
     let diverged_at = *diverged.lock().unwrap_or_else(|p| p.into_inner());
     Replayed {
         outcome,
@@ -331,20 +355,28 @@ pub(crate) fn replay_body(body: Body, schedule: Vec<usize>, max_steps: usize) ->
 /// Run `body` once under shuttle, following `schedule` as far as it can and then without
 /// preempting: what shrinking tries. The result is whatever that execution did.
 pub(crate) fn run_guided(body: Body, schedule: Vec<usize>, max_steps: usize) -> (Outcome, Trace) {
-    run_once(body, Scheduling::Guided { schedule }, 0, max_steps)
+    run_once(body, Scheduling::Guided { schedule }, max_steps)
 }
 
 /// One execution of `body` under shuttle's random (`depth` None) or PCT scheduler, seeded
 /// with `seed`: executions that must each be reproducible from a seed of their own.
 pub(crate) fn run_seeded(body: Body, depth: Option<usize>, seed: u64) -> (Outcome, Trace) {
-    let scheduling = match depth {
-        Some(depth) => Scheduling::Pct { depth },
-        None => Scheduling::Random,
+    use shuttle::scheduler::{PctScheduler, RandomScheduler, Scheduler};
+    let scheduler: Box<dyn Scheduler + Send> = match depth {
+        Some(depth) => Box::new(PctScheduler::new_from_seed(seed, depth, 1)),
+        None => Box::new(RandomScheduler::new_from_seed(seed, 1)),
     };
-    run_once(body, scheduling, seed, DEFAULT_MAX_STEPS)
+    once(DEFAULT_MAX_STEPS, |cfg| {
+        backend::run_shuttle_with(body, scheduler, cfg)
+    })
 }
 
-fn run_once(body: Body, scheduling: Scheduling, seed: u64, max_steps: usize) -> (Outcome, Trace) {
+fn run_once(body: Body, scheduling: Scheduling, max_steps: usize) -> (Outcome, Trace) {
+    once(max_steps, |cfg| backend::run_shuttle(body, scheduling, cfg))
+}
+
+/// The outcome and trace of a one-execution shuttle run.
+fn once(max_steps: usize, run: impl FnOnce(&RunConfig) -> backend::RunResult) -> (Outcome, Trace) {
     let cfg = RunConfig {
         executions: 1,
         time_limit: DEFAULT_TIME_LIMIT,
@@ -353,7 +385,7 @@ fn run_once(body: Body, scheduling: Scheduling, seed: u64, max_steps: usize) -> 
         fingerprint: false,
         real_time_scale: 1.0,
     };
-    let run = backend::run_shuttle(body, scheduling, seed, &cfg);
+    let run = run(&cfg);
     let trace = run.last_trace.unwrap_or_default();
     let outcome = run
         .failure

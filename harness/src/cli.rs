@@ -5,6 +5,7 @@
 //! scenario, a corrupt race file), each with a one-line message.
 
 use crate::check::{BackendKind, CheckResult, Verdict, DEFAULT_DEPTH};
+use crate::parallel::{self, Shard};
 use crate::race::RaceFile;
 use crate::report::{self, CheckRow, FailureRace, ShrinkFigures, Summary, Totals};
 use crate::reproduce::{self, ProductionLog, Reproduction, SearchBudget};
@@ -33,6 +34,8 @@ enum Command {
     List,
     /// Check scenarios (all by default) and write a report and a race file per failure.
     Check(CheckArgs),
+    /// How fast each scheduler finds each bug: a table written into reports/BENCHMARKS.md.
+    Bench(crate::bench::BenchArgs),
     /// Replay a race file: same outcome and same steps, or where it diverged.
     Replay {
         /// A `.race` file written by `racecheck check`.
@@ -121,6 +124,15 @@ struct CheckArgs {
     /// Save race files as found, without shrinking their schedules first.
     #[arg(long)]
     no_shrink: bool,
+    /// OS threads for each random/PCT budget (default: every core); the executions and the
+    /// first failure are the same whatever the number.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    workers: Option<u64>,
+    /// Run shard i of n (1-based) of every random/PCT budget, for CI matrix jobs; loom, dfs
+    /// and threads cannot split and run in shard 1 only. Shards own blocks of 1000
+    /// executions in turn, so give each shard at least one (budget ≥ 1000·n).
+    #[arg(long)]
+    shard: Option<Shard>,
 }
 
 /// Run the command line; returns the process exit status.
@@ -147,6 +159,7 @@ pub fn main(catalogue: Catalogue) -> i32 {
         }
         Command::Check(args) => or_bad_input(check(&catalogue, &args)),
         Command::Replay { file } => replay(&catalogue, &file),
+        Command::Bench(args) => or_bad_input(crate::bench::command(&catalogue, &args)),
         Command::Report { file, out } => or_bad_input(report_race(&file, &out)),
         Command::Reproduce(args) => or_bad_input(reproduce(&catalogue, &args)),
         Command::Shrink {
@@ -242,11 +255,16 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
         }
     }
     seconds("--time-limit", args.time_limit)?;
-    let backends = if args.backend.is_empty() {
+    let mut backends = if args.backend.is_empty() {
         BackendKind::ALL.to_vec()
     } else {
         args.backend.clone()
     };
+    let shard = args.shard.unwrap_or_default();
+    if !shard.is_first() {
+        backends.retain(|b| matches!(b, BackendKind::Random | BackendKind::Pct));
+        println!("shard {shard}: random and pct only (loom, dfs and threads run in shard 1)");
+    }
     let started = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let dir = match &args.report {
         Some(dir) => dir.clone(),
@@ -347,11 +365,22 @@ fn run_one(
         .seed(args.seed)
         .depth(args.depth)
         .preemption_bound(args.preemption_bound)
-        .time_limit(Duration::from_secs_f64(args.time_limit));
+        .time_limit(Duration::from_secs_f64(args.time_limit))
+        .shard(args.shard.unwrap_or_default())
+        .workers(
+            args.workers
+                .map_or_else(parallel::available_workers, |n| n as usize),
+        );
     if let Some(n) = args.iterations {
         check = check.executions(n);
     }
-    let bar = ProgressBar::with_draw_target(Some(check.budget()), ProgressDrawTarget::stderr());
+    let share = match backend {
+        BackendKind::Random | BackendKind::Pct => {
+            args.shard.unwrap_or_default().share(check.budget())
+        }
+        _ => check.budget(),
+    };
+    let bar = ProgressBar::with_draw_target(Some(share), ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template("{msg:40} [{bar:30}] {pos}/{len} {per_sec}")
             .expect("a valid template")

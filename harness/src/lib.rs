@@ -45,10 +45,12 @@
 //!   weak-memory outcome only loom produces will replay as diverged.
 
 mod backend;
+pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod future;
 pub mod outcome;
+pub mod parallel;
 pub mod race;
 mod real;
 pub mod report;
@@ -63,6 +65,7 @@ pub mod trace;
 
 pub use check::{BackendKind, Check, CheckResult, Failure, Replayed, Verdict};
 pub use outcome::{Blocked, Expect, Outcome, OutcomeKind};
+pub use parallel::Shard;
 pub use race::{RaceError, RaceFile, ReplayReport};
 pub use scenario::{Catalogue, Scenario, Variant};
 pub use shrink::{ScheduleSize, ShrinkBudget, Shrunk};

@@ -4,8 +4,9 @@
 //!
 //! `cargo run --release -p racecheck-scenarios --example measure`
 //!
-//! For a profiler, `measure profile [raw] N` runs only the small model N times under shuttle's
-//! random scheduler, through racecheck or (with `raw`) directly:
+//! For a profiler, `measure profile [raw] [pct|loom] N` runs only the small model N times under
+//! shuttle's random scheduler (or PCT d=3; or N exhaustive loom explorations), through
+//! racecheck or (with `raw`) directly:
 //! `valgrind --tool=callgrind target/release/examples/measure profile raw 2000`.
 
 use racecheck::{BackendKind, Check};
@@ -74,7 +75,27 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("profile") {
         let n: usize = args.last().and_then(|a| a.parse().ok()).unwrap_or(2000);
-        if args.iter().any(|a| a == "raw") {
+        let raw = args.iter().any(|a| a == "raw");
+        let has = |w: &str| args.iter().any(|a| a == w);
+        if has("loom") {
+            // loom explores the model exhaustively each time: n explorations.
+            for _ in 0..n {
+                if raw {
+                    loom::model(raw_loom_model);
+                } else {
+                    Check::new(facade_model).backend(BackendKind::Loom).run();
+                }
+            }
+        } else if has("pct") {
+            if raw {
+                shuttle::check_pct(raw_shuttle_model, n, 3);
+            } else {
+                Check::new(facade_model)
+                    .backend(BackendKind::Pct)
+                    .executions(n as u64)
+                    .run();
+            }
+        } else if raw {
             shuttle::check_random(raw_shuttle_model, n);
         } else {
             Check::new(facade_model)

@@ -51,13 +51,17 @@ pub(crate) fn run_loom(body: Body, bound: Option<usize>, cfg: &RunConfig) -> Run
     loom_backend::run(body, bound, cfg)
 }
 
-pub(crate) fn run_shuttle(
+pub(crate) fn run_shuttle(body: Body, scheduling: Scheduling, cfg: &RunConfig) -> RunResult {
+    shuttle_backend::run(body, scheduling, cfg)
+}
+
+/// Run `body` under a given shuttle scheduler (random or PCT): one block of a parallel run.
+pub(crate) fn run_shuttle_with(
     body: Body,
-    scheduling: Scheduling,
-    seed: u64,
+    scheduler: Box<dyn shuttle::scheduler::Scheduler + Send>,
     cfg: &RunConfig,
 ) -> RunResult {
-    shuttle_backend::run(body, scheduling, seed, cfg)
+    shuttle_backend::run_scheduler(scheduler, false, false, body, cfg)
 }
 
 pub(crate) fn run_threads(body: Body, cfg: &RunConfig) -> RunResult {

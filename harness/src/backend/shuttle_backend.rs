@@ -2,22 +2,16 @@
 
 use super::{Body, RunConfig, RunResult, Tracker};
 use crate::rt::{self, Backend};
-use shuttle::scheduler::{
-    DfsScheduler, PctScheduler, RandomScheduler, Schedule, Scheduler, Task, TaskId,
-};
+use shuttle::scheduler::{DfsScheduler, Schedule, Scheduler, Task, TaskId};
 use std::panic;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-/// Which shuttle scheduler picks the next thread.
+/// Which shuttle scheduler picks the next thread. The random walk and PCT (probabilistic
+/// concurrency testing, depth d: d−1 priority change points, Burckhardt et al., ASPLOS 2010)
+/// run in seed blocks through `crate::parallel`.
 #[derive(Clone, Debug)]
 pub(crate) enum Scheduling {
-    /// A uniformly random runnable thread at every step.
-    Random,
-    /// Probabilistic concurrency testing with `depth` (d−1 priority change points): finds any
-    /// bug of depth d with probability at least 1/(n·k^(d−1)) per execution (Burckhardt et
-    /// al., ASPLOS 2010).
-    Pct { depth: usize },
     /// Depth-first enumeration of every schedule, up to the budget.
     Dfs,
     /// Follow a recorded schedule: at every step the thread of the next recorded event runs.
@@ -32,8 +26,7 @@ pub(crate) enum Scheduling {
     Guided { schedule: Vec<usize> },
 }
 
-pub(super) fn run(body: Body, scheduling: Scheduling, seed: u64, cfg: &RunConfig) -> RunResult {
-    rt::install_panic_hook();
+pub(super) fn run(body: Body, scheduling: Scheduling, cfg: &RunConfig) -> RunResult {
     let n = cfg.executions as usize;
     let exhaustive = matches!(scheduling, Scheduling::Dfs);
     let replaying = matches!(
@@ -41,8 +34,6 @@ pub(super) fn run(body: Body, scheduling: Scheduling, seed: u64, cfg: &RunConfig
         Scheduling::Replay { .. } | Scheduling::Guided { .. }
     );
     let scheduler: Box<dyn Scheduler + Send> = match scheduling {
-        Scheduling::Random => Box::new(RandomScheduler::new_from_seed(seed, n)),
-        Scheduling::Pct { depth } => Box::new(PctScheduler::new_from_seed(seed, depth, n)),
         Scheduling::Dfs => Box::new(DfsScheduler::new(Some(n), false)),
         Scheduling::Replay { schedule, diverged } => Box::new(FollowSchedule {
             schedule,
@@ -55,6 +46,19 @@ pub(super) fn run(body: Body, scheduling: Scheduling, seed: u64, cfg: &RunConfig
             started: false,
         }),
     };
+    run_scheduler(scheduler, exhaustive, replaying, body, cfg)
+}
+
+/// Run `body` under an already built scheduler: what `run` does once it picked one, and what
+/// a block of a parallel or sharded run (crate::parallel) does with its own seed.
+pub(super) fn run_scheduler(
+    scheduler: Box<dyn Scheduler + Send>,
+    exhaustive: bool,
+    replaying: bool,
+    body: Body,
+    cfg: &RunConfig,
+) -> RunResult {
+    rt::install_panic_hook();
     let mut config = shuttle::Config::new();
     config.failure_persistence = shuttle::FailurePersistence::None;
     // The facade's step bound applies to every backend alike.

@@ -3,5 +3,6 @@
 mod future;
 mod models;
 mod outcomes;
+mod parallel;
 mod race_files;
 mod time;

@@ -187,3 +187,81 @@ fn check_exits_one_when_a_bug_goes_unfound() {
         "{stdout}"
     );
 }
+
+#[test]
+fn bad_shards_and_workers_are_errors() {
+    for bad in ["0/2", "3/2", "1/0", "2", "x/y"] {
+        assert_one_line_error(&racecheck(&["check", "--shard", bad]), "--shard takes i/n");
+    }
+    assert_one_line_error(&racecheck(&["check", "--workers", "0"]), "workers");
+}
+
+#[test]
+fn a_second_shard_runs_only_its_blocks_of_random_and_pct() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = racecheck(&[
+        "check",
+        "lock_manager",
+        "--variant",
+        "lock",
+        "--backend",
+        "pct,loom",
+        "--shard",
+        "2/2",
+        "--workers",
+        "2",
+        "--report",
+        dir.path().to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("all 1 checks ended as expected"),
+        "{stdout}"
+    );
+    // Shard 2 of 2 owns executions 1001-2000, 3001-4000, ...: its first failure is past 1000.
+    let line = stdout.lines().find(|l| l.contains("[pct(d=3)]")).unwrap();
+    let index: u64 = line
+        .split("(execution ")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1001..=2000).contains(&index), "{line}");
+}
+
+#[test]
+fn bench_writes_its_table_and_refuses_bad_input() {
+    assert_one_line_error(
+        &racecheck(&["bench", "no_such_scenario"]),
+        "no_such_scenario",
+    );
+    assert_one_line_error(&racecheck(&["bench", "--seeds", "0"]), "seeds");
+    assert_one_line_error(&racecheck(&["bench", "--time-cap", "0"]), "time-cap");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("B.md");
+    std::fs::write(&out, "# by hand\n").unwrap();
+    let run = racecheck(&[
+        "bench",
+        "lock_manager",
+        "--seeds",
+        "3",
+        "--cap",
+        "50",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("# by hand\n"), "{text}");
+    assert!(text.contains("| lock_manager/lock |"), "{text}");
+    assert!(text.contains("racecheck bench: end"), "{text}");
+}

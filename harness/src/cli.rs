@@ -101,7 +101,8 @@ struct CheckArgs {
     /// Backends to run (repeat or comma-separate); all when omitted.
     #[arg(long, value_enum, value_delimiter = ',')]
     backend: Vec<BackendKind>,
-    /// Executions per check (default: loom/dfs 100000, random/pct 10000, threads 1000).
+    /// Executions per check (default: loom/dfs 100000, random/pct 10000, threads 1000 for a
+    /// fix and 20000 for a bug, stopping at its first failure).
     #[arg(long)]
     iterations: Option<u64>,
     /// Seed of the random and PCT schedulers.
@@ -371,9 +372,10 @@ fn run_one(
             args.workers
                 .map_or_else(parallel::available_workers, |n| n as usize),
         );
-    if let Some(n) = args.iterations {
-        check = check.executions(n);
-    }
+    check = check.executions(
+        args.iterations
+            .unwrap_or_else(|| variant.default_executions(backend)),
+    );
     let share = match backend {
         BackendKind::Random | BackendKind::Pct => {
             args.shard.unwrap_or_default().share(check.budget())

@@ -100,6 +100,19 @@ impl Variant {
         self.beyond_reach.iter().any(|(b, _)| *b == backend)
     }
 
+    /// The executions a check of this variant gets under `backend` unless told otherwise:
+    /// the backend's default, except that a real-threads stress loop hunting a bug gets
+    /// 20,000 runs. Real threads hit the lock manager's deadlock about once in 100 runs (its
+    /// first failure came at run 14–1,123 over 29 tries, reports/BENCHMARKS.md), so 1,000
+    /// would miss it now and then; a bug run stops at its first failure, so this costs
+    /// nothing when the bug is found.
+    pub fn default_executions(&self, backend: BackendKind) -> u64 {
+        match (backend, self.expect) {
+            (BackendKind::Threads, Expect::Fail(_)) => 20_000,
+            _ => backend.default_executions(),
+        }
+    }
+
     /// A check of this variant, to configure and run.
     pub fn check(&self) -> crate::Check {
         crate::Check::from_body(self.body.clone()).real_time_scale(self.real_time_scale)

@@ -1,20 +1,16 @@
 //! Every variant of every scenario ends as it expects, under every backend, within a real budget.
 
-use racecheck::{BackendKind, CheckResult, Expect, Verdict};
+use racecheck::{BackendKind, CheckResult, Expect, Variant, Verdict};
 use racecheck_scenarios::catalogue;
 use std::time::Duration;
 
 /// The budget the default suite gives each backend: enough to find every bug with a wide
 /// margin (see the figures in reports/BENCHMARKS.md), small enough for a 2-core CI machine.
-fn budget(backend: BackendKind, expect: Expect) -> u64 {
-    match (backend, expect) {
-        (BackendKind::Loom, _) => 100_000,
-        (BackendKind::Random | BackendKind::Pct, _) => 10_000,
-        (BackendKind::Dfs, _) => 20_000,
-        // Real threads hit the lock manager's deadlock about once in 100 runs (measured: first
-        // failure at run 14–693 over 9 tries); 20,000 runs make a miss vanishingly unlikely.
-        (BackendKind::Threads, Expect::Fail(_)) => 20_000,
-        (BackendKind::Threads, Expect::Pass) => 1_000,
+/// Real threads get what `racecheck check` gives them (20,000 runs to find a bug).
+fn budget(backend: BackendKind, variant: &Variant) -> u64 {
+    match backend {
+        BackendKind::Dfs => 20_000,
+        _ => variant.default_executions(backend),
     }
 }
 
@@ -27,7 +23,7 @@ fn run_capped(scenario: &str, variant: &str, backend: BackendKind, cap: Duration
     let v = cat.find(scenario).unwrap().find_variant(variant).unwrap();
     v.check()
         .backend(backend)
-        .executions(budget(backend, v.expect))
+        .executions(budget(backend, v))
         .seed(1)
         .time_limit(cap)
         .run()

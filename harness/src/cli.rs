@@ -418,7 +418,7 @@ fn row_line(row: &Row<'_>) -> String {
     if let Some((path, race)) = &row.race {
         let _ = write!(line, "\n     {}", race.outcome);
         if let Some(s) = &row.shrunk {
-            let _ = write!(line, "\n     shrunk: {} -> {}", s.before, s.after);
+            let _ = write!(line, "\n     {s}");
         }
         if row.unreplayable {
             let _ = write!(

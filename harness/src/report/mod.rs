@@ -83,6 +83,21 @@ pub struct ShrinkFigures {
     pub attempts: usize,
 }
 
+impl std::fmt::Display for ShrinkFigures {
+    /// "Shrunk from A to B", or, when no candidate was smaller, that it stayed as found.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.before == self.after {
+            write!(
+                f,
+                "Not shrunk: no smaller schedule in {} candidates ({})",
+                self.attempts, self.before
+            )
+        } else {
+            write!(f, "Shrunk from {} to {}", self.before, self.after)
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Totals {
@@ -184,7 +199,7 @@ pub fn summary_markdown(summary: &Summary, failures: &[FailureRace]) -> String {
         let _ = writeln!(out, "{}\n", f.race.outcome);
         let _ = writeln!(out, "- replay: `racecheck replay {}`", f.path);
         if let Some(s) = &c.shrink {
-            let _ = writeln!(out, "- shrunk from {} to {}", s.before, s.after);
+            let _ = writeln!(out, "- {s}");
         }
         if let Some(t) = &c.timeline {
             let _ = writeln!(out, "- timeline: [{t}]({t})");
@@ -234,7 +249,7 @@ pub fn write_run(
             let notes: Vec<String> = summary.checks[f.row]
                 .shrink
                 .iter()
-                .map(|s| format!("Shrunk from {} to {}.", s.before, s.after))
+                .map(|s| format!("{s}."))
                 .collect();
             let timeline = Timeline::of(&f.race, &f.path);
             write(&dir.join(rel), &html::page(&timeline, &notes))?;
@@ -250,4 +265,41 @@ pub fn write_run(
 pub fn timeline_name(race_path: &Path) -> String {
     let stem = race_path.file_stem().unwrap_or_default().to_string_lossy();
     format!("{stem}.html")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn size(preemptions: usize, context_switches: usize, steps: usize) -> ScheduleSize {
+        ScheduleSize {
+            preemptions,
+            context_switches,
+            steps,
+        }
+    }
+
+    #[test]
+    fn shrink_figures_say_whether_the_schedule_got_smaller() {
+        let smaller = ShrinkFigures {
+            before: size(4, 6, 94),
+            after: size(1, 2, 76),
+            attempts: 40,
+        };
+        assert_eq!(
+            smaller.to_string(),
+            "Shrunk from 94 steps, 6 context switches, 4 preemptions \
+             to 76 steps, 2 context switches, 1 preemption"
+        );
+        let same = ShrinkFigures {
+            before: size(1, 2, 76),
+            after: size(1, 2, 76),
+            attempts: 12,
+        };
+        assert_eq!(
+            same.to_string(),
+            "Not shrunk: no smaller schedule in 12 candidates \
+             (76 steps, 2 context switches, 1 preemption)"
+        );
+    }
 }

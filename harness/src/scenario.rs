@@ -103,7 +103,7 @@ impl Variant {
     /// The executions a check of this variant gets under `backend` unless told otherwise:
     /// the backend's default, except that a real-threads stress loop hunting a bug gets
     /// 20,000 runs. Real threads hit the lock manager's deadlock about once in 100 runs (its
-    /// first failure came at run 14–1,123 over 29 tries, reports/BENCHMARKS.md), so 1,000
+    /// first failure came at run 3–1,123 over 20 seeds, reports/BENCHMARKS.md), so 1,000
     /// would miss it now and then; a bug run stops at its first failure, so this costs
     /// nothing when the bug is found.
     pub fn default_executions(&self, backend: BackendKind) -> u64 {

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Which scheduler explores the model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BackendKind {
     /// loom: every interleaving, up to the preemption bound.
@@ -62,6 +62,21 @@ impl BackendKind {
             BackendKind::Random | BackendKind::Pct => 10_000,
             BackendKind::Threads => 1_000,
         }
+    }
+}
+
+impl std::str::FromStr for BackendKind {
+    type Err = String;
+
+    /// A backend by its name (`loom`, `random`, `pct`, `dfs`, `threads`); the error lists them.
+    fn from_str(name: &str) -> Result<Self, String> {
+        BackendKind::ALL
+            .into_iter()
+            .find(|b| b.as_str() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = BackendKind::ALL.iter().map(|b| b.as_str()).collect();
+                format!("unknown backend `{name}` (valid: {})", names.join(", "))
+            })
     }
 }
 

@@ -45,15 +45,12 @@
 //!   weak-memory outcome only loom produces will replay as diverged.
 
 mod backend;
-pub mod bench;
 pub mod check;
-pub mod cli;
 pub mod future;
 pub mod outcome;
 pub mod parallel;
 pub mod race;
 mod real;
-pub mod report;
 pub mod reproduce;
 mod rt;
 pub mod scenario;

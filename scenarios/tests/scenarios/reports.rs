@@ -3,8 +3,8 @@
 //! shrinking (it never turns a failing schedule into a passing one).
 
 use super::cli::{assert_one_line_error, racecheck};
-use racecheck::report::{self, CheckRow, FailureRace, ShrinkFigures, Summary, Totals};
 use racecheck::{BackendKind, OutcomeKind, RaceFile, ScheduleSize, ShrinkBudget};
+use racecheck_cli::report::{self, CheckRow, FailureRace, ShrinkFigures, Summary, Totals};
 use racecheck_scenarios::catalogue;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

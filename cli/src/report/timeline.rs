@@ -4,8 +4,8 @@
 //! Built from a [`RaceFile`] alone (its threads, schedule and step lines), so a report can be
 //! drawn for any race file, even one whose model has changed since.
 
-use crate::outcome::Outcome;
-use crate::race::RaceFile;
+use racecheck::outcome::Outcome;
+use racecheck::race::RaceFile;
 
 /// What one step did, as far as a timeline draws it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -8,10 +8,10 @@ pub mod html;
 pub mod mermaid;
 pub mod timeline;
 
-use crate::check::BackendKind;
-use crate::outcome::OutcomeKind;
-use crate::race::RaceFile;
-use crate::shrink::ScheduleSize;
+use racecheck::check::BackendKind;
+use racecheck::outcome::OutcomeKind;
+use racecheck::race::RaceFile;
+use racecheck::shrink::ScheduleSize;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -9,9 +9,9 @@
 //! median can be "not found within the cap" too. Runs use one worker each, so wall times are
 //! comparable across schedulers.
 
-use crate::check::BackendKind;
-use crate::scenario::{Catalogue, Variant};
-use crate::Expect;
+use racecheck::check::BackendKind;
+use racecheck::scenario::{Catalogue, Variant};
+use racecheck::Expect;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;

@@ -4,15 +4,15 @@
 //! or a bug went unfound, or a replay diverged), 2 on bad input (a wrong flag, an unknown
 //! scenario, a corrupt race file), each with a one-line message.
 
-use crate::check::{BackendKind, CheckResult, Verdict, DEFAULT_DEPTH};
-use crate::parallel::{self, Shard};
-use crate::race::RaceFile;
 use crate::report::{self, CheckRow, FailureRace, ShrinkFigures, Summary, Totals};
-use crate::reproduce::{self, ProductionLog, Reproduction, SearchBudget};
-use crate::scenario::{Catalogue, Scenario, Variant};
-use crate::shrink::ShrinkBudget;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use racecheck::check::{BackendKind, CheckResult, Verdict, DEFAULT_DEPTH};
+use racecheck::parallel::{self, Shard};
+use racecheck::race::RaceFile;
+use racecheck::reproduce::{self, ProductionLog, Reproduction, SearchBudget};
+use racecheck::scenario::{Catalogue, Scenario, Variant};
+use racecheck::shrink::ShrinkBudget;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -99,7 +99,7 @@ struct CheckArgs {
     #[arg(long)]
     variant: Option<String>,
     /// Backends to run (repeat or comma-separate); all when omitted.
-    #[arg(long, value_enum, value_delimiter = ',')]
+    #[arg(long, value_parser = parse_backend, value_delimiter = ',')]
     backend: Vec<BackendKind>,
     /// Executions per check (default: loom/dfs 100000, random/pct 10000, threads 1000 for a
     /// fix and 20000 for a bug, stopping at its first failure).
@@ -717,4 +717,9 @@ fn replay(catalogue: &Catalogue, file: &Path) -> i32 {
     } else {
         1
     }
+}
+
+/// `--backend NAME`: the error lists the valid names.
+fn parse_backend(name: &str) -> Result<BackendKind, String> {
+    name.parse()
 }

@@ -4,10 +4,10 @@
 //!
 //! A project of its own ships a three-line binary over its own scenarios:
 //!
-//! ```no_run
-//! // no_run: it parses this process's command line and exits.
+//! ```text
+//! // src/bin/racecheck.rs
 //! fn main() {
-//!     std::process::exit(racecheck_cli::main(racecheck::Catalogue::new(vec![])));
+//!     std::process::exit(racecheck_cli::main(my_crate::catalogue()));
 //! }
 //! ```
 

@@ -106,7 +106,6 @@ pub struct Check {
     max_steps: usize,
     progress: Option<Progress>,
     fingerprint: bool,
-    real_time_scale: f64,
     workers: usize,
     shard: Shard,
 }
@@ -129,7 +128,6 @@ impl Check {
             max_steps: DEFAULT_MAX_STEPS,
             progress: None,
             fingerprint: false,
-            real_time_scale: 1.0,
             workers: 1,
             shard: Shard::WHOLE,
         }
@@ -176,16 +174,6 @@ impl Check {
         self
     }
 
-    /// Under real threads, run the model's clock at this many real seconds per model second
-    /// (default 1.0): a lease model of minutes runs in milliseconds at 0.001. The model
-    /// backends' clock is virtual and unaffected.
-    pub fn real_time_scale(mut self, scale: f64) -> Self {
-        if scale.is_finite() && scale > 0.0 {
-            self.real_time_scale = scale;
-        }
-        self
-    }
-
     /// Run random and PCT budgets on `n` OS threads (default 1). The executions and the first
     /// failure do not depend on `n` (see [`crate::parallel`]); loom, DFS and real threads
     /// ignore it.
@@ -227,7 +215,6 @@ impl Check {
             max_steps: self.max_steps,
             progress: self.progress.clone().unwrap_or_else(|| Arc::new(|_| {})),
             fingerprint: self.fingerprint,
-            real_time_scale: self.real_time_scale,
         };
         let start = Instant::now();
         let body = self.body.clone();
@@ -398,7 +385,6 @@ fn once(max_steps: usize, run: impl FnOnce(&RunConfig) -> backend::RunResult) ->
         max_steps,
         progress: Arc::new(|_| {}),
         fingerprint: false,
-        real_time_scale: 1.0,
     };
     let run = run(&cfg);
     let trace = run.last_trace.unwrap_or_default();

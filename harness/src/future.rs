@@ -282,7 +282,7 @@ pub(crate) fn current_task(exec: &Execution, me: usize) -> Option<usize> {
 }
 
 /// The racecheck task tokio is polling on this thread, if any.
-pub(crate) fn tokio_task() -> Option<usize> {
+fn tokio_task() -> Option<usize> {
     TASK.try_with(|t| *t).ok()
 }
 
@@ -307,6 +307,7 @@ pub(crate) fn advance_paused_clock(d: std::time::Duration) {
 }
 
 fn block_on_tokio<F: Future>(exec: &Arc<Execution>, future: F) -> F::Output {
+    rt::install_tokio_task_probe(tokio_task);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)

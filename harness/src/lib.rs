@@ -46,6 +46,7 @@
 
 mod backend;
 pub mod check;
+pub(crate) mod fnv;
 pub mod future;
 pub mod outcome;
 pub mod parallel;

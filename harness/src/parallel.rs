@@ -231,9 +231,7 @@ pub(crate) fn run(
             continue;
         };
         executions += block.executions;
-        fingerprint = fingerprint
-            .wrapping_mul(0x100_0000_01b3)
-            .wrapping_add(block.fingerprint);
+        fingerprint = crate::fnv::mix(fingerprint, block.fingerprint);
         if block.last_trace.is_some() {
             last_trace = block.last_trace;
         }

@@ -7,7 +7,7 @@
 use crate::rt::Execution;
 use std::cell::UnsafeCell;
 use std::sync::{Condvar as StdCondvar, Mutex as StdMutex, MutexGuard as StdGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long a blocked real thread sleeps before it looks at the abort flag again.
 const POLL: Duration = Duration::from_millis(10);
@@ -99,41 +99,26 @@ impl Condvar {
         }
     }
 
-    /// Wait for a notification, or until `timeout` (real time) has passed: the guard back, and
-    /// whether the timeout ended the wait.
-    pub(crate) fn wait<'a, T>(
-        &self,
-        guard: Guard<'a, T>,
-        exec: &Execution,
-        timeout: Option<Duration>,
-    ) -> (Guard<'a, T>, bool) {
-        let deadline = timeout.map(|t| Instant::now() + t);
+    /// Wait for a notification (timed waits go through the engine's virtual clock instead),
+    /// then take the mutex again.
+    pub(crate) fn wait<'a, T>(&self, guard: Guard<'a, T>, exec: &Execution) -> Guard<'a, T> {
         let mutex = guard.mutex;
         let mut seq = relock(&self.seq);
         let start = *seq;
         drop(guard);
-        let mut timed_out = false;
         while *seq == start {
             if exec.is_aborted() {
                 drop(seq);
                 exec.abort_unwind();
             }
-            let slice = match deadline {
-                Some(d) if Instant::now() >= d => {
-                    timed_out = true;
-                    break;
-                }
-                Some(d) => POLL.min(d - Instant::now()),
-                None => POLL,
-            };
             seq = self
                 .changed
-                .wait_timeout(seq, slice)
+                .wait_timeout(seq, POLL)
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
         }
         drop(seq);
-        (mutex.lock(exec), timed_out)
+        mutex.lock(exec)
     }
 
     pub(crate) fn notify(&self, all: bool) {
@@ -143,20 +128,5 @@ impl Condvar {
         } else {
             self.changed.notify_one();
         }
-    }
-}
-
-/// Sleep for `duration` of real time, unwinding early if the execution is aborted.
-pub(crate) fn sleep(exec: &Execution, duration: Duration) {
-    let deadline = Instant::now() + duration;
-    loop {
-        if exec.is_aborted() {
-            exec.abort_unwind();
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            return;
-        }
-        std::thread::sleep(POLL.min(deadline - now));
     }
 }

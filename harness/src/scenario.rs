@@ -21,10 +21,6 @@ pub struct Variant {
     pub about: &'static str,
     pub expect: Expect,
     pub(crate) body: Body,
-    /// Real threads: real seconds per model second (see [`Check::real_time_scale`]).
-    ///
-    /// [`Check::real_time_scale`]: crate::Check::real_time_scale
-    pub real_time_scale: f64,
     /// Backends known not to reach this variant's bug within a default budget, and why: for
     /// them "not found" is expected too (and reported as such), never "verified".
     pub beyond_reach: Vec<(BackendKind, &'static str)>,
@@ -52,7 +48,6 @@ impl Scenario {
             about,
             expect,
             body: Arc::new(body),
-            real_time_scale: 1.0,
             beyond_reach: Vec::new(),
         });
         self
@@ -67,15 +62,6 @@ impl Scenario {
         v.unwrap_or_else(|| panic!("{}: no variant {variant}", self.name))
             .beyond_reach
             .push((backend, why));
-        self
-    }
-
-    /// Run every variant's real-threads checks at `scale` real seconds per model second: for
-    /// models whose clock counts minutes (leases, heartbeats). Call after adding the variants.
-    pub fn real_time_scale(mut self, scale: f64) -> Self {
-        for v in &mut self.variants {
-            v.real_time_scale = scale;
-        }
         self
     }
 
@@ -115,7 +101,7 @@ impl Variant {
 
     /// A check of this variant, to configure and run.
     pub fn check(&self) -> crate::Check {
-        crate::Check::from_body(self.body.clone()).real_time_scale(self.real_time_scale)
+        crate::Check::from_body(self.body.clone())
     }
 }
 

@@ -51,17 +51,10 @@ pub fn now() -> Instant {
 pub fn sleep(duration: Duration) {
     let exec = rt::with(std::sync::Arc::clone);
     let me = rt::me();
-    match exec.backend {
-        Backend::Real => {
-            let nanos = duration.as_nanos().min(u64::MAX as u128) as u64;
-            exec.record(me, crate::trace::EventKind::Sleep { duration: nanos });
-            crate::real::sleep(&exec, duration.mul_f64(exec.real_time_scale));
-            if exec.in_tokio() {
-                // A blocking call inside a task: the paused clock must see the time it took.
-                crate::future::advance_paused_clock(duration);
-            }
-            exec.record(me, crate::trace::EventKind::Woke);
-        }
-        Backend::Loom | Backend::Shuttle => exec.sleep(me, duration),
+    let in_tokio = exec.backend == Backend::Real && exec.in_tokio();
+    exec.sleep(me, duration);
+    if in_tokio {
+        // A blocking call inside a task: the paused clock must see the time it took.
+        crate::future::advance_paused_clock(duration);
     }
 }

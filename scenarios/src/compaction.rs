@@ -47,7 +47,6 @@ pub fn scenario() -> Scenario {
         },
     )
     // Under real threads a model second takes 1 ms.
-    .real_time_scale(0.001)
 }
 
 /// The protocol a variant name stands for.

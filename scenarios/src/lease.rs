@@ -71,7 +71,6 @@ pub fn redis() -> Scenario {
         || run(&configs::fenced(configs::clear_locks_mid_operation())),
     )
     // Under real threads a model minute takes 60 ms.
-    .real_time_scale(0.001)
 }
 
 pub fn dynamodb() -> Scenario {
@@ -116,7 +115,6 @@ pub fn dynamodb() -> Scenario {
         Expect::Pass,
         || run(&configs::fenced(ddb(configs::paused_holder()))),
     )
-    .real_time_scale(0.001)
 }
 
 /// `async.lease`: the holders and their heartbeats as tasks of one runtime.
@@ -145,5 +143,4 @@ pub fn async_tasks() -> Scenario {
         || arun(&acfg::fenced(acfg::heartbeat_defaults())),
     )
     // Only a blocking call inside a task takes real time under tokio's paused clock.
-    .real_time_scale(0.0001)
 }

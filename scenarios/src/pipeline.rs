@@ -28,5 +28,4 @@ pub fn scenario() -> Scenario {
         Expect::Pass,
         || run(&Config::slow_merge(Variant::MergeReadsMetadata)),
     )
-    .real_time_scale(0.001)
 }

@@ -40,5 +40,4 @@ pub fn scenario() -> Scenario {
         Expect::Pass,
         || run(&configs::long_call(Call::Awaited)),
     )
-    .real_time_scale(0.0001)
 }

@@ -30,8 +30,6 @@ pub(crate) struct RunConfig {
     pub progress: Progress,
     /// Hash every execution's events into [`RunResult::fingerprint`] (costs a pass per execution).
     pub fingerprint: bool,
-    /// Real threads: real seconds per model second.
-    pub real_time_scale: f64,
 }
 
 /// What a backend run found.
@@ -110,7 +108,7 @@ impl Tracker {
         let _ = self
             .fingerprint
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |f| {
-                Some(f.wrapping_mul(0x100_0000_01b3).wrapping_add(h))
+                Some(crate::fnv::mix(f, h))
             });
     }
 

@@ -24,8 +24,7 @@ pub(super) fn run(body: Body, cfg: &RunConfig) -> RunResult {
     while executions < cfg.executions && super::time_left(start, cfg.time_limit) {
         executions += 1;
         (cfg.progress)(executions);
-        let exec =
-            Execution::with_time_scale(Backend::Real, cfg.max_steps, false, cfg.real_time_scale);
+        let exec = Execution::new(Backend::Real, cfg.max_steps, false);
         let (done_tx, done_rx) = mpsc::channel();
         let main_exec = exec.clone();
         let main_body = body.clone();
@@ -58,9 +57,7 @@ pub(super) fn run(body: Body, cfg: &RunConfig) -> RunResult {
                 let _ = done_rx.recv_timeout(GRACE);
             }
         }
-        fingerprint = fingerprint
-            .wrapping_mul(0x100_0000_01b3)
-            .wrapping_add(exec.fingerprint());
+        fingerprint = crate::fnv::mix(fingerprint, exec.fingerprint());
         let (outcome, trace) = exec.finish();
         if outcome.is_failure() {
             return RunResult {

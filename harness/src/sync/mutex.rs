@@ -147,8 +147,8 @@ pub struct Condvar {
     inner: CondvarInner,
 }
 
-/// Under the model backends a timed wait does not use the backend condvar: it waits on the
-/// execution's timer, which the virtual clock and notifications of this condvar ring.
+/// A timed wait does not use the backend condvar: it waits on the virtual clock, and a
+/// notification of this condvar wakes it.
 enum CondvarInner {
     Loom(loom::sync::Condvar),
     Shuttle(shuttle::sync::Condvar),
@@ -233,8 +233,7 @@ impl Condvar {
         let inner = guard.inner.take().expect("guard is held");
         // The bookkeeping already released the mutex; the emptied guard must not release it again.
         std::mem::forget(guard);
-        let mut real_timed_out = false;
-        let timed = timeout.is_some() && !matches!(self.inner, CondvarInner::Real(_));
+        let timed = timeout.is_some();
         let woken = match (&self.inner, inner) {
             (_, g) if timed => {
                 drop(g);
@@ -247,15 +246,10 @@ impl Condvar {
             (CondvarInner::Shuttle(cv), GuardInner::Shuttle(g)) => {
                 GuardInner::Shuttle(cv.wait(g).unwrap_or_else(|p| p.into_inner()))
             }
-            (CondvarInner::Real(cv), GuardInner::Real(g)) => {
-                let scaled = timeout.map(|t| t.mul_f64(exec.real_time_scale));
-                let (g, timed_out) = cv.wait(g, &exec, scaled);
-                real_timed_out = timed_out;
-                GuardInner::Real(g)
-            }
+            (CondvarInner::Real(cv), GuardInner::Real(g)) => GuardInner::Real(cv.wait(g, &exec)),
             _ => unreachable!("a condvar and a mutex of one execution share its backend"),
         };
-        let timed_out = exec.after_wait(me, self.id, mutex, timed, real_timed_out);
+        let timed_out = exec.after_wait(me, self.id, mutex, timed);
         let guard = MutexGuard {
             mutex: mutex_ref,
             me,

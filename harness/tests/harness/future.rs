@@ -142,11 +142,7 @@ fn a_blocking_call_in_a_task_holds_back_the_other_tasks_timers() {
         })
     };
     for b in ALL {
-        let r = Check::new(body)
-            .backend(b)
-            .executions(50)
-            .real_time_scale(0.0001)
-            .run();
+        let r = Check::new(body).backend(b).executions(50).run();
         assert!(
             r.failure.is_none(),
             "{b}: {:?}",

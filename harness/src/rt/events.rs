@@ -1,0 +1,217 @@
+//! The trace's data: one [`Event`] per facade operation, and the [`Trace`] of a finished
+//! execution with the names its events refer to. Pure data: it knows nothing of how events are
+//! recorded.
+
+use std::borrow::Cow;
+
+/// One step of an execution. Objects and threads are indices into the trace's name tables.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Event {
+    pub thread: usize,
+    pub kind: EventKind,
+    /// The virtual time of the step, in nanoseconds (0 under real threads).
+    pub time: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum EventKind {
+    Spawn {
+        child: usize,
+    },
+    Exit,
+    Join {
+        target: usize,
+    },
+    Joined {
+        target: usize,
+    },
+    Lock {
+        object: usize,
+    },
+    Acquired {
+        object: usize,
+    },
+    Release {
+        object: usize,
+    },
+    /// A condvar wait, which releases `mutex` until woken.
+    Wait {
+        condvar: usize,
+        mutex: usize,
+    },
+    Woken {
+        condvar: usize,
+        mutex: usize,
+        timed_out: bool,
+    },
+    Notify {
+        condvar: usize,
+        all: bool,
+    },
+    Atomic {
+        object: usize,
+        op: &'static str,
+        value: i128,
+    },
+    Yield,
+    /// `time::sleep(duration)`, in nanoseconds.
+    Sleep {
+        duration: u64,
+    },
+    Woke,
+    Label(Cow<'static, str>),
+}
+
+/// The trace of one finished execution, with the names it refers to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trace {
+    pub(crate) threads: Vec<String>,
+    pub(crate) objects: Vec<String>,
+    pub(crate) events: Vec<Event>,
+}
+
+impl Trace {
+    /// How many steps (events) the execution took.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// The thread index of every step: the schedule that replay follows.
+    pub fn schedule(&self) -> Vec<usize> {
+        self.events.iter().map(|e| e.thread).collect()
+    }
+
+    /// How often the running thread changes from one step to the next.
+    pub fn context_switches(&self) -> usize {
+        self.events
+            .windows(2)
+            .filter(|w| w[0].thread != w[1].thread)
+            .count()
+    }
+
+    /// The context switches that took the processor from a thread that could have gone on: not
+    /// after it blocked on a held mutex, waited, slept, joined a live thread, yielded or exited.
+    /// The fewer a failing schedule has, the easier it is to follow.
+    pub fn preemptions(&self) -> usize {
+        let mut holder: Vec<Option<usize>> = vec![None; self.objects.len()];
+        let mut exited = vec![false; self.threads.len()];
+        let mut count = 0;
+        for (i, e) in self.events.iter().enumerate() {
+            let switched = self.events.get(i + 1).is_some_and(|n| n.thread != e.thread);
+            let could_go_on = match &e.kind {
+                EventKind::Lock { object } => holder[*object].is_none_or(|h| h == e.thread),
+                EventKind::Join { target } => exited[*target],
+                EventKind::Wait { .. }
+                | EventKind::Sleep { .. }
+                | EventKind::Yield
+                | EventKind::Exit => false,
+                _ => true,
+            };
+            if switched && could_go_on {
+                count += 1;
+            }
+            match &e.kind {
+                EventKind::Acquired { object } | EventKind::Woken { mutex: object, .. } => {
+                    holder[*object] = Some(e.thread)
+                }
+                EventKind::Release { object } | EventKind::Wait { mutex: object, .. } => {
+                    holder[*object] = None
+                }
+                EventKind::Exit => exited[e.thread] = true,
+                _ => {}
+            }
+        }
+        count
+    }
+
+    /// Thread names, by index (0 is `main`).
+    pub fn thread_names(&self) -> &[String] {
+        &self.threads
+    }
+
+    /// The name of the thread that took step `i`.
+    pub fn thread_of(&self, i: usize) -> &str {
+        &self.threads[self.events[i].thread]
+    }
+
+    /// Step `i` as a line a person reads: `"heartbeat: lock LockManager._lock"`.
+    ///
+    /// Once the virtual clock has moved, the line ends with the time: `"... @ 30s"`.
+    pub fn line(&self, i: usize) -> String {
+        let e = &self.events[i];
+        let what = self.describe(&e.kind);
+        match e.time {
+            0 => format!("{}: {what}", self.threads[e.thread]),
+            t => format!("{}: {what} @ {}", self.threads[e.thread], format_nanos(t)),
+        }
+    }
+
+    /// The virtual time of step `i`.
+    pub fn time_of(&self, i: usize) -> std::time::Duration {
+        std::time::Duration::from_nanos(self.events[i].time)
+    }
+
+    /// Every step as a line.
+    pub fn lines(&self) -> Vec<String> {
+        (0..self.events.len()).map(|i| self.line(i)).collect()
+    }
+
+    fn describe(&self, kind: &EventKind) -> String {
+        let obj = |i: &usize| self.objects[*i].as_str();
+        let thread = |i: &usize| self.threads[*i].as_str();
+        match kind {
+            EventKind::Spawn { child } => format!("spawn {}", thread(child)),
+            EventKind::Exit => "exit".to_string(),
+            EventKind::Join { target } => format!("join {}", thread(target)),
+            EventKind::Joined { target } => format!("joined {}", thread(target)),
+            EventKind::Lock { object } => format!("lock {}", obj(object)),
+            EventKind::Acquired { object } => format!("acquired {}", obj(object)),
+            EventKind::Release { object } => format!("release {}", obj(object)),
+            EventKind::Wait { condvar, .. } => format!("wait {}", obj(condvar)),
+            EventKind::Woken {
+                condvar,
+                timed_out: false,
+                ..
+            } => format!("woken {}", obj(condvar)),
+            EventKind::Woken {
+                condvar,
+                timed_out: true,
+                ..
+            } => format!("timed out on {}", obj(condvar)),
+            EventKind::Notify { condvar, all } => {
+                format!(
+                    "notify_{} {}",
+                    if *all { "all" } else { "one" },
+                    obj(condvar)
+                )
+            }
+            EventKind::Atomic { object, op, value } => {
+                format!("{op} {} -> {value}", obj(object))
+            }
+            EventKind::Yield => "yield".to_string(),
+            EventKind::Sleep { duration } => format!("sleep {}", format_nanos(*duration)),
+            EventKind::Woke => "woke".to_string(),
+            EventKind::Label(label) => format!("\"{label}\""),
+        }
+    }
+}
+
+/// A virtual time as a person reads it: `30s`, `1.5s`, `250ms`, `12us`, `7ns`.
+pub(crate) fn format_nanos(t: u64) -> String {
+    const S: u64 = 1_000_000_000;
+    if t % S == 0 {
+        format!("{}s", t / S)
+    } else if t % 1_000_000 == 0 && t < S {
+        format!("{}ms", t / 1_000_000)
+    } else if t % 1_000_000 == 0 {
+        format!("{}s", t as f64 / S as f64)
+    } else if t % 1_000 == 0 {
+        format!("{}us", t / 1_000)
+    } else {
+        format!("{t}ns")
+    }
+}

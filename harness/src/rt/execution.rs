@@ -1,0 +1,193 @@
+//! One run of a model under one backend: its state behind one lock, and recording a step.
+
+use super::clock::Parker;
+use super::object::{Object, ObjectKind};
+use super::state::State;
+use super::tasks::Tasks;
+use super::{Abort, Backend, Event, EventKind, Trace};
+use crate::outcome::Outcome;
+use std::borrow::Cow;
+use std::panic;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+
+/// One run of a model under one backend.
+pub(crate) struct Execution {
+    pub(crate) backend: Backend,
+    pub(super) max_steps: usize,
+    /// Replaying a recorded schedule: every step is also a switch point (see `step_point`).
+    replaying: bool,
+    aborted: AtomicBool,
+    pub(super) state: Mutex<State>,
+    /// Under the model backends, how to wake each thread parked on the clock or a timed wait
+    /// (filled on a thread's first such wait).
+    pub(super) parkers: Mutex<Vec<Option<Parker>>>,
+    /// Real threads: rung when the virtual clock moves, a condvar with timed waiters is
+    /// notified, or the execution fails; sleepers and timed waiters wait on it with `state`.
+    pub(super) real_wake: Condvar,
+    pub(super) tasks: Mutex<Tasks>,
+    /// Real backend: the paused tokio clock's start, once a `future::block_on` began.
+    pub(crate) tokio_start: OnceLock<tokio::time::Instant>,
+}
+
+impl Execution {
+    pub(crate) fn new(backend: Backend, max_steps: usize, replaying: bool) -> Arc<Execution> {
+        Arc::new(Execution {
+            backend,
+            max_steps,
+            replaying,
+            aborted: AtomicBool::new(false),
+            state: Mutex::new(State::new()),
+            parkers: Mutex::new(Vec::new()),
+            real_wake: Condvar::new(),
+            tasks: Mutex::new(Tasks::default()),
+            tokio_start: OnceLock::new(),
+        })
+    }
+
+    /// Under replay, let the scheduler pick the thread of the next recorded step before this one.
+    ///
+    /// A race recorded on real threads may order two steps where shuttle has no switch point
+    /// between them (a label right after a spawn, say). Replays of loom and shuttle recordings
+    /// are unaffected: at an extra switch point the follower picks the thread already running.
+    pub(super) fn step_point(&self) {
+        if self.replaying && !std::thread::panicking() {
+            let me = usize::from(shuttle::current::me());
+            self.lock().releasing[me] = false;
+            shuttle::thread::yield_now();
+        }
+    }
+
+    pub(super) fn replaying(&self) -> bool {
+        self.replaying
+    }
+
+    /// Replay: whether thread `t` recorded a release its backend has not carried out yet.
+    pub(crate) fn releasing(&self, t: usize) -> bool {
+        self.lock().releasing.get(t).copied().unwrap_or(false)
+    }
+
+    pub(super) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic never happens while this lock is held, but stay usable if one did.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether the execution has failed and its threads should unwind (real threads poll this).
+    pub(crate) fn is_aborted(&self) -> bool {
+        self.aborted.load(Ordering::Acquire)
+    }
+
+    /// Unwind the calling thread because the execution is over.
+    pub(crate) fn abort_unwind(&self) -> ! {
+        panic::panic_any(Abort)
+    }
+
+    pub(crate) fn register_object(
+        &self,
+        kind: ObjectKind,
+        name: Option<Cow<'static, str>>,
+    ) -> usize {
+        let mut s = self.lock();
+        let id = s.objects.len();
+        s.object_names.push(name);
+        s.objects.push(Object::new(kind));
+        id
+    }
+
+    /// Record one event of thread `me`.
+    pub(crate) fn record(&self, me: usize, kind: EventKind) {
+        self.step_point();
+        let mut s = self.lock();
+        self.push(&mut s, me, kind);
+        self.settle(s);
+    }
+
+    pub(crate) fn record_atomic(&self, me: usize, object: usize, op: &'static str, value: i128) {
+        self.record(me, EventKind::Atomic { object, op, value });
+    }
+
+    /// Append a step; the trace ends at the failure, so nothing is appended after one.
+    pub(super) fn push(&self, s: &mut State, me: usize, kind: EventKind) {
+        if s.failure.is_some() {
+            return;
+        }
+        let time = s.clock;
+        s.events.push(Event {
+            thread: me,
+            kind,
+            time,
+        });
+        if s.events.len() > self.max_steps {
+            s.failure = Some(Outcome::StepBound {
+                steps: s.events.len(),
+            });
+        }
+    }
+
+    /// Release the state and unwind if the execution has failed meanwhile.
+    pub(super) fn settle(&self, s: MutexGuard<'_, State>) {
+        let failed = s.failure.is_some();
+        drop(s);
+        if failed && !std::thread::panicking() {
+            self.mark_aborted();
+            self.abort_unwind();
+        }
+    }
+
+    fn mark_aborted(&self) {
+        self.aborted.store(true, Ordering::Release);
+        if self.backend == Backend::Real {
+            self.real_wake.notify_all();
+        }
+    }
+
+    /// Record a failure (the first one wins) and mark the execution aborted.
+    pub(crate) fn fail(&self, outcome: Outcome) {
+        {
+            let mut s = self.lock();
+            if s.failure.is_none() {
+                s.failure = Some(outcome);
+            }
+        }
+        self.mark_aborted();
+    }
+
+    pub(crate) fn thread_name(&self, t: usize) -> String {
+        self.lock().thread_name(t)
+    }
+
+    pub(crate) fn has_failed(&self) -> bool {
+        self.lock().failure.is_some()
+    }
+
+    /// The outcome and the trace, once the execution is over.
+    pub(crate) fn finish(&self) -> (Outcome, Trace) {
+        let s = self.lock();
+        let outcome = s.failure.clone().unwrap_or(Outcome::Pass);
+        let trace = Trace {
+            threads: (0..s.thread_names.len())
+                .map(|t| s.thread_name(t))
+                .collect(),
+            objects: (0..s.object_names.len())
+                .map(|o| s.object_name(o))
+                .collect(),
+            events: s.events.clone(),
+        };
+        (outcome, trace)
+    }
+
+    /// A hash of the events so far: equal traces hash equal.
+    pub(crate) fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let s = self.lock();
+        let mut h = crate::fnv::Fnv::new();
+        s.events.hash(&mut h);
+        s.thread_names.hash(&mut h);
+        h.finish()
+    }
+
+    /// How many events have been recorded: replay's position in its schedule.
+    pub(crate) fn steps(&self) -> usize {
+        self.lock().events.len()
+    }
+}

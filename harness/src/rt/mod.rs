@@ -1,0 +1,135 @@
+//! The engine behind the facade: one [`Execution`] per explored run.
+//!
+//! An execution knows every thread and every synchronisation object the model made, who holds
+//! what and who waits on what. That bookkeeping gives what no backend gives alike:
+//! - a trace of every facade operation (the events a race file stores and replay follows);
+//! - deadlock detection before the backend's own (loom's aborts the process): when a thread is
+//!   about to block, or exits, and every live thread then waits on something no live thread can
+//!   give, the execution fails with [`Outcome::Deadlock`](crate::Outcome) naming who waits on
+//!   what;
+//! - a virtual clock that moves only when every live thread is blocked or asleep;
+//! - a step bound that works the same under every backend.
+//!
+//! A failure is recorded once (the first wins) and the failing thread unwinds with the silent
+//! [`Abort`] payload, so the backend ends the execution as it would for any panic.
+//!
+//! One concept a file:
+
+/// The virtual clock: sleeping, deadlines, and advancing time when every thread is stuck.
+mod clock;
+/// Condition variables: wait, wake, notify, timed waits.
+mod condvar;
+/// Who waits on what: the stuck test and the deadlock description.
+mod deadlock;
+/// The trace's data: events and the names they refer to.
+mod events;
+/// The per-run state: threads, objects, events, the failure; recording a step.
+mod execution;
+/// Mutexes: lock, acquire, release.
+mod mutex;
+/// Per-object state, typed per primitive.
+mod object;
+/// Panics inside an execution: recorded as outcomes, never printed.
+mod panics;
+/// What an execution has in it: per-thread statuses, objects, events.
+mod state;
+/// Async tasks: names, what each awaits, which thread polls which.
+mod tasks;
+/// Thread lifecycle: spawn, join, exit, and running a thread's body.
+mod threads;
+
+pub use events::Trace;
+pub(crate) use events::{format_nanos, Event, EventKind};
+pub(crate) use execution::Execution;
+pub(crate) use object::ObjectKind;
+pub(crate) use panics::{install_panic_hook, payload_message, record_panic};
+pub(crate) use threads::run_thread;
+
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+
+/// Which backend runs the current execution: picked when the execution starts, so one build
+/// serves every backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Backend {
+    Loom,
+    Shuttle,
+    Real,
+}
+
+/// The panic payload that ends an execution whose failure is already recorded.
+pub(crate) struct Abort;
+
+thread_local! {
+    static CURRENT: RefCell<Option<Arc<Execution>>> = const { RefCell::new(None) };
+    static REAL_ME: Cell<usize> = const { Cell::new(0) };
+}
+
+loom::thread_local! {
+    static LOOM_ME: Cell<usize> = Cell::new(0);
+}
+
+/// Run `f` with the current execution.
+///
+/// # Panics
+/// Outside a racecheck check: the facade's primitives exist only inside an execution.
+#[track_caller]
+pub(crate) fn with<R>(f: impl FnOnce(&Arc<Execution>) -> R) -> R {
+    CURRENT.with(|c| match &*c.borrow() {
+        Some(exec) => f(exec),
+        None => panic!(
+            "racecheck primitives are used outside a check: run the model through \
+             racecheck::Check (or the racecheck CLI)"
+        ),
+    })
+}
+
+pub(crate) fn current() -> Option<Arc<Execution>> {
+    CURRENT.with(|c| c.borrow().clone())
+}
+
+pub(crate) fn set_current(exec: Option<Arc<Execution>>) {
+    CURRENT.with(|c| *c.borrow_mut() = exec);
+}
+
+/// The index of the model thread running now (0 is the model's main thread).
+///
+/// shuttle numbers its tasks in spawn order from 0, as the facade numbers threads (every spawn
+/// goes through the facade), so a task id is the thread index; the replay scheduler relies on
+/// the same fact.
+pub(crate) fn me() -> usize {
+    with(|exec| match exec.backend {
+        Backend::Loom => LOOM_ME.with(|m| m.get()),
+        Backend::Shuttle => usize::from(shuttle::current::me()),
+        Backend::Real => REAL_ME.with(|m| m.get()),
+    })
+}
+
+pub(crate) fn set_me(backend: Backend, index: usize) {
+    match backend {
+        Backend::Loom => LOOM_ME.with(|m| m.set(index)),
+        Backend::Shuttle => debug_assert_eq!(usize::from(shuttle::current::me()), index),
+        Backend::Real => REAL_ME.with(|m| m.set(index)),
+    }
+}
+
+/// Real backend: how to ask tokio which task this OS thread polls (a task-local only the async
+/// layer can read), installed by it so the engine need not depend on it.
+static TOKIO_TASK_PROBE: std::sync::OnceLock<fn() -> Option<usize>> = std::sync::OnceLock::new();
+
+pub(crate) fn install_tokio_task_probe(probe: fn() -> Option<usize>) {
+    let _ = TOKIO_TASK_PROBE.set(probe);
+}
+
+/// Real backend: the model thread on this OS thread and the tokio task it polls, if any.
+fn tokio_task() -> Option<(usize, usize)> {
+    let task = TOKIO_TASK_PROBE.get().and_then(|probe| probe())?;
+    Some((REAL_ME.with(|m| m.get()), task))
+}
+
+/// A per-thread vector holding main's entry, with room for the threads most models spawn.
+fn per_thread<T>(main: T) -> Vec<T> {
+    let mut v = Vec::with_capacity(4);
+    v.push(main);
+    v
+}

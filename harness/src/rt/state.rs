@@ -1,0 +1,138 @@
+//! What an execution holds: per-thread statuses, the objects, the events so far, the clock.
+
+use super::object::{CondvarState, MutexState, Object};
+use super::{per_thread, Event};
+use crate::outcome::Outcome;
+use std::borrow::Cow;
+
+/// What a blocked thread waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Wait {
+    Mutex(usize),
+    /// A condvar wait; with a deadline (virtual nanoseconds) for `wait_timeout`.
+    Condvar {
+        condvar: usize,
+        mutex: usize,
+        deadline: Option<u64>,
+    },
+    Join(usize),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Status {
+    Running,
+    Blocked(Wait),
+    /// In `time::sleep` until the virtual clock reaches `until`.
+    Sleeping {
+        until: u64,
+    },
+    Finished,
+}
+
+pub(super) struct State {
+    /// Thread names; `None` is the default, `thread-N` (thread 0 is `main`).
+    pub thread_names: Vec<Option<Cow<'static, str>>>,
+    pub status: Vec<Status>,
+    /// Object names; `None` is the default, `<kind>#N`.
+    pub object_names: Vec<Option<Cow<'static, str>>>,
+    pub objects: Vec<Object>,
+    pub events: Vec<Event>,
+    pub failure: Option<Outcome>,
+    /// The virtual clock, in nanoseconds since the execution started.
+    pub clock: u64,
+    /// Threads whose timed condvar wait ended by its deadline, not by a notification.
+    pub timed_out: Vec<bool>,
+    /// The `notifies` count of the condvar each thread last began waiting on.
+    pub wait_from: Vec<u64>,
+    /// Replay only: threads that recorded a release (or a condvar wait) whose backend mutex is
+    /// not released yet. shuttle switches *before* it releases a mutex, so a replay may have to
+    /// let such a thread finish its release, with no event, before the next recorded step can
+    /// run; likewise a thread still waking others after its event (see `settle_and_wake`).
+    /// Cleared at the thread's next step point.
+    pub releasing: Vec<bool>,
+}
+
+impl State {
+    pub(super) fn new() -> Self {
+        // Room for a few threads and objects up front: growing these from one element cost a
+        // realloc each per execution, ~15% of the facade's cost on a small model.
+        State {
+            thread_names: per_thread(Some(Cow::Borrowed("main"))),
+            status: per_thread(Status::Running),
+            object_names: Vec::with_capacity(8),
+            objects: Vec::with_capacity(8),
+            events: Vec::with_capacity(64),
+            failure: None,
+            clock: 0,
+            timed_out: per_thread(false),
+            wait_from: per_thread(0),
+            releasing: per_thread(false),
+        }
+    }
+
+    /// A new thread's entries; its index.
+    pub(super) fn add_thread(&mut self, name: Option<String>) -> usize {
+        let id = self.status.len();
+        self.thread_names.push(name.map(Cow::Owned));
+        self.status.push(Status::Running);
+        self.timed_out.push(false);
+        self.wait_from.push(0);
+        self.releasing.push(false);
+        id
+    }
+
+    /// Mutex `id`'s state.
+    ///
+    /// # Panics
+    /// If `id` is not a mutex: the facade gave the engine a wrong id.
+    pub(super) fn mutex(&mut self, id: usize) -> &mut MutexState {
+        match &mut self.objects[id] {
+            Object::Mutex(m) => m,
+            _ => panic!("object {id} is not a mutex"),
+        }
+    }
+
+    /// Whether mutex `id` is held.
+    pub(super) fn is_held(&self, id: usize) -> bool {
+        matches!(&self.objects[id], Object::Mutex(m) if m.owner.is_some())
+    }
+
+    pub(super) fn owner(&self, id: usize) -> Option<usize> {
+        match &self.objects[id] {
+            Object::Mutex(m) => m.owner,
+            _ => None,
+        }
+    }
+
+    /// Condvar `id`'s state.
+    ///
+    /// # Panics
+    /// If `id` is not a condvar: the facade gave the engine a wrong id.
+    pub(super) fn condvar(&mut self, id: usize) -> &mut CondvarState {
+        match &mut self.objects[id] {
+            Object::Condvar(c) => c,
+            _ => panic!("object {id} is not a condvar"),
+        }
+    }
+
+    pub(super) fn condvar_ref(&self, id: usize) -> &CondvarState {
+        match &self.objects[id] {
+            Object::Condvar(c) => c,
+            _ => panic!("object {id} is not a condvar"),
+        }
+    }
+
+    pub(super) fn thread_name(&self, t: usize) -> String {
+        match &self.thread_names[t] {
+            Some(name) => name.to_string(),
+            None => format!("thread-{t}"),
+        }
+    }
+
+    pub(super) fn object_name(&self, o: usize) -> String {
+        match &self.object_names[o] {
+            Some(name) => name.to_string(),
+            None => format!("{}#{o}", self.objects[o].kind().name()),
+        }
+    }
+}

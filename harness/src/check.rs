@@ -108,6 +108,7 @@ pub struct Check {
     fingerprint: bool,
     workers: usize,
     shard: Shard,
+    chaos: bool,
 }
 
 impl Check {
@@ -130,6 +131,7 @@ impl Check {
             fingerprint: false,
             workers: 1,
             shard: Shard::WHOLE,
+            chaos: true,
         }
     }
 
@@ -189,6 +191,14 @@ impl Check {
         self
     }
 
+    /// Real threads: perturb them with seeded yields, spins and short sleeps at facade
+    /// operations (on by default), so they reach interleavings the OS rarely gives. Each run's
+    /// perturbations derive from the check's seed and the run's index.
+    pub fn chaos(mut self, on: bool) -> Self {
+        self.chaos = on;
+        self
+    }
+
     /// Hash every execution's events into [`CheckResult::fingerprint`], to compare two runs.
     pub fn fingerprint(mut self) -> Self {
         self.fingerprint = true;
@@ -215,6 +225,8 @@ impl Check {
             max_steps: self.max_steps,
             progress: self.progress.clone().unwrap_or_else(|| Arc::new(|_| {})),
             fingerprint: self.fingerprint,
+            seed: self.seed,
+            chaos: self.chaos,
         };
         let start = Instant::now();
         let body = self.body.clone();
@@ -385,6 +397,8 @@ fn once(max_steps: usize, run: impl FnOnce(&RunConfig) -> backend::RunResult) ->
         max_steps,
         progress: Arc::new(|_| {}),
         fingerprint: false,
+        seed: 0,
+        chaos: false,
     };
     let run = run(&cfg);
     let trace = run.last_trace.unwrap_or_default();

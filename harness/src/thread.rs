@@ -110,6 +110,7 @@ impl Builder {
                 }
                 let current = exec.clone();
                 JoinInner::Real(builder.spawn(move || {
+                    current.start_chaos(child);
                     rt::set_current(Some(current));
                     body()
                 })?)

@@ -30,6 +30,10 @@ pub(crate) struct RunConfig {
     pub progress: Progress,
     /// Hash every execution's events into [`RunResult::fingerprint`] (costs a pass per execution).
     pub fingerprint: bool,
+    /// The seed of the random and PCT schedulers, and of real threads' chaos.
+    pub seed: u64,
+    /// Real threads: perturb them at facade operations (see `rt::chaos`).
+    pub chaos: bool,
 }
 
 /// What a backend run found.

@@ -25,12 +25,16 @@ pub(super) fn run(body: Body, cfg: &RunConfig) -> RunResult {
         executions += 1;
         (cfg.progress)(executions);
         let exec = Execution::new(Backend::Real, cfg.max_steps, false);
+        if cfg.chaos {
+            exec.set_chaos(crate::fnv::mix(cfg.seed, executions));
+        }
         let (done_tx, done_rx) = mpsc::channel();
         let main_exec = exec.clone();
         let main_body = body.clone();
         let spawned = std::thread::Builder::new()
             .name("main".to_string())
             .spawn(move || {
+                main_exec.start_chaos(0);
                 rt::set_current(Some(main_exec.clone()));
                 rt::set_me(Backend::Real, 0);
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -28,6 +28,8 @@ pub(crate) struct Execution {
     pub(super) tasks: Mutex<Tasks>,
     /// Real backend: the paused tokio clock's start, once a `future::block_on` began.
     pub(crate) tokio_start: OnceLock<tokio::time::Instant>,
+    /// Real backend: the seed of this run's chaos (see [`super::chaos`]), if it is on.
+    chaos: OnceLock<u64>,
 }
 
 impl Execution {
@@ -42,7 +44,21 @@ impl Execution {
             real_wake: Condvar::new(),
             tasks: Mutex::new(Tasks::default()),
             tokio_start: OnceLock::new(),
+            chaos: OnceLock::new(),
         })
+    }
+
+    /// Real backend: perturb this run's threads with chaos seeded by `seed`.
+    pub(crate) fn set_chaos(&self, seed: u64) {
+        let _ = self.chaos.set(seed);
+    }
+
+    /// Real backend: seed (or turn off) the calling OS thread's chaos as model thread `me`.
+    pub(crate) fn start_chaos(&self, me: usize) {
+        match self.chaos.get() {
+            Some(&seed) => super::chaos::seed_thread(seed, me),
+            None => super::chaos::off(),
+        }
     }
 
     /// Under replay, let the scheduler pick the thread of the next recorded step before this one.
@@ -51,6 +67,9 @@ impl Execution {
     /// between them (a label right after a spawn, say). Replays of loom and shuttle recordings
     /// are unaffected: at an extra switch point the follower picks the thread already running.
     pub(super) fn step_point(&self) {
+        if self.backend == Backend::Real {
+            return super::chaos::perturb();
+        }
         if self.replaying && !std::thread::panicking() {
             let me = usize::from(shuttle::current::me());
             self.lock().releasing[me] = false;

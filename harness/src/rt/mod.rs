@@ -15,6 +15,8 @@
 //!
 //! One concept a file:
 
+/// Chaos for real threads: seeded yields and spins at facade operations.
+pub(crate) mod chaos;
 /// The virtual clock: sleeping, deadlines, and advancing time when every thread is stuck.
 mod clock;
 /// Condition variables: wait, wake, notify, timed waits.

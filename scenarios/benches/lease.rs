@@ -19,7 +19,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use racecheck_models::sqlite::engine::{Begin, JournalMode, Table};
-use racecheck_scenarios::sqlite_judge::real::{classify, BusyPolicy, RealConn, RealDb};
+use racecheck_sqlite_judge::real::{classify, BusyPolicy, RealConn, RealDb};
 use rusqlite::{params, OptionalExtension};
 
 const LEASE_MS: i64 = 60 * 60 * 1000;

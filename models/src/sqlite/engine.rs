@@ -99,7 +99,7 @@ impl Stmt {
 }
 
 /// Result of a statement. Shared by the model and by the real-SQLite judge
-/// (`racecheck_scenarios::sqlite_judge::real`).
+/// (`racecheck_sqlite_judge::real`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StepResult {
     /// Success with no row (BEGIN, Write, COMMIT, ROLLBACK).

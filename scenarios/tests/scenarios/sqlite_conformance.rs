@@ -24,7 +24,7 @@
 use std::time::Duration;
 
 use racecheck_models::sqlite::engine::{Begin, ConnId, JournalMode, Stmt, Table};
-use racecheck_scenarios::sqlite_judge::forced::{run_row, Item, OnError, Row, RowReport, Wait};
+use racecheck_sqlite_judge::forced::{run_row, Item, OnError, Row, RowReport, Wait};
 
 const A: ConnId = 0;
 const B: ConnId = 1;
@@ -492,10 +492,7 @@ fn seed_order(kind: Begin) -> Vec<Item> {
         o.push(upd(
             c,
             &format!("ticket-{c}"),
-            &format!(
-                "locked-by-{}",
-                racecheck_scenarios::sqlite_judge::forced::conn_name(c)
-            ),
+            &format!("locked-by-{}", racecheck_sqlite_judge::forced::conn_name(c)),
         ));
     }
     for c in [A, B, C] {

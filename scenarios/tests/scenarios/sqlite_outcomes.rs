@@ -22,11 +22,11 @@ use racecheck_scenarios::sqlite::{
     next_ticket_data, next_ticket_pool, ticket_lease_data, worker, LEASE, LEASE_WORKERS, NOW,
     POOL_WORKERS,
 };
-use racecheck_scenarios::sqlite_judge::explore::{
+use racecheck_sqlite_judge::explore::{
     explore, explore_programs, side_by_side, Combo, CounterThread, End, Program, TicketThread,
     Workload,
 };
-use racecheck_scenarios::sqlite_judge::real::{scratch_parent, BusyPolicy, RealConn, RealDb};
+use racecheck_sqlite_judge::real::{scratch_parent, BusyPolicy, RealConn, RealDb};
 
 const TRIALS: usize = 200;
 const TRIALS_LONG: usize = 2000;
@@ -163,7 +163,7 @@ fn counter_workloads(mode: JournalMode, trials: usize) {
 }
 
 fn counter(t: &Table) -> i64 {
-    racecheck_scenarios::sqlite_judge::explore::counter(t)
+    racecheck_sqlite_judge::explore::counter(t)
 }
 
 /// The threads of a seed scenario as explorer programs, and the table they start from.

@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use racecheck_models::sqlite::engine::{Begin, ConnId, JournalMode, Stmt, Table};
 use racecheck_sqlite_judge::forced::{run_row, Item, OnError, Row, RowReport, Wait};
+use racecheck_sqlite_judge::real::Setup;
 
 const A: ConnId = 0;
 const B: ConnId = 1;
@@ -82,6 +83,7 @@ fn row(name: &str, mode: JournalMode, wait: Wait, order: Vec<Item>) -> Row {
         name: name.to_string(),
         mode,
         wait,
+        setup: Setup::Warm,
         conns,
         on_error: OnError::Continue,
         data: x0(),

@@ -9,5 +9,6 @@ mod lease_configs;
 mod races;
 mod reports;
 mod sqlite_conformance;
+mod sqlite_lifecycle;
 mod sqlite_outcomes;
 mod sqlite_scenarios;

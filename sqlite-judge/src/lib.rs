@@ -5,7 +5,7 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`real`] | the engine's statements on real SQLite, one `rusqlite::Connection` each, a fresh database file in a temporary directory removed on drop (also on a failing test) |
+//! | [`real`] | the engine's statements on real SQLite, one `rusqlite::Connection` each, a fresh database file in a temporary directory removed on drop (also on a failing test); [`real::Setup`]: warm connections, cold ones beside an open set-up connection, or cold ones on a fresh WAL, and the model of each |
 //! | [`forced`] | one statement order run on the engine and on real SQLite (a thread per connection) in lock-step, every step's result compared; waiting steps resumed when the engine says the lock is free |
 //! | [`explore`] | every interleaving of a few threads' statements on the engine, at its lock-transition granularity: the set of outcomes the model allows |
 //!

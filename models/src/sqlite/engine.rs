@@ -38,7 +38,8 @@
 //!
 //! This file holds the types, the public API and the lock compatibility rules;
 //! `engine/rollback.rs` and `engine/wal.rs` hold each journal mode's statement
-//! semantics. The engine is facade-free: [`crate::sqlite::Database`] runs it
+//! semantics, `engine/lifecycle.rs` the connection lifecycle (a cold
+//! connection's first statement, WAL recovery, close). The engine is facade-free: [`crate::sqlite::Database`] runs it
 //! under a racecheck mutex, and the scenarios package's conformance test runs
 //! the same code beside real SQLite.
 

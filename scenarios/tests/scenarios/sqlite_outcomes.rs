@@ -6,7 +6,9 @@
 //! Workloads: the lab's counter transaction (3 threads, `BEGIN <kind>; SELECT n;
 //! UPDATE n=n+1; COMMIT`, every BEGIN kind, busy timeout 0 and 10 s) and the two seed
 //! scenarios' ticket transactions (`sqlite.ticket_lease`, `sqlite.next_ticket`, DEFERRED and
-//! IMMEDIATE, busy timeout 10 s), both journal modes.
+//! IMMEDIATE, busy timeout 10 s), both journal modes. The cold rows run the counter and the
+//! seed transactions the way seed 001 does: a cold connection per thread, closed when the
+//! thread is done, beside an open set-up connection or after it closed (a fresh WAL).
 //!
 //! The default run makes [`TRIALS`] runs per configuration (about 10 s in all); the `#[ignore]`d
 //! `…_long` tests make [`TRIALS_LONG`]. Real threads rarely interleave finely, so more runs

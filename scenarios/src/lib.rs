@@ -10,7 +10,6 @@ pub mod lock_manager;
 pub mod pipeline;
 pub mod singleton_cache;
 pub mod sqlite;
-pub mod sqlite_judge;
 pub mod tokio_pitfalls;
 
 use racecheck::Catalogue;

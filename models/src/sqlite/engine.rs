@@ -38,16 +38,20 @@
 //!
 //! This file holds the types, the public API and the lock compatibility rules;
 //! `engine/rollback.rs` and `engine/wal.rs` hold each journal mode's statement
-//! semantics. The engine is facade-free: [`crate::sqlite::Database`] runs it
+//! semantics, `engine/lifecycle.rs` the connection lifecycle (a cold
+//! connection's first statement, WAL recovery, close). The engine is facade-free: [`crate::sqlite::Database`] runs it
 //! under a racecheck mutex, and the scenarios package's conformance test runs
 //! the same code beside real SQLite.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+mod lifecycle;
 mod rollback;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_lifecycle;
 mod wal;
 
 /// Index of a connection, `0..n`.
@@ -86,6 +90,10 @@ pub enum Stmt {
     Write(String, String),
     Commit,
     Rollback,
+    /// `sqlite3_close`: the connection ends (see `engine/lifecycle.rs`); any
+    /// open transaction is rolled back. Later statements fail with
+    /// `SQLITE_MISUSE` (21).
+    Close,
 }
 
 impl Stmt {
@@ -99,7 +107,7 @@ impl Stmt {
 }
 
 /// Result of a statement. Shared by the model and by the real-SQLite judge
-/// (`racecheck_scenarios::sqlite_judge::real`).
+/// (`racecheck_sqlite_judge::real`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StepResult {
     /// Success with no row (BEGIN, Write, COMMIT, ROLLBACK).
@@ -110,8 +118,8 @@ pub enum StepResult {
     Busy,
     /// `SQLITE_BUSY_SNAPSHOT` (517), WAL only.
     BusySnapshot,
-    /// `SQLITE_BUSY_RECOVERY` (261). Only real SQLite produces it (WAL index
-    /// rebuild); the engine never returns it.
+    /// `SQLITE_BUSY_RECOVERY` (261): WAL only, another connection is
+    /// rebuilding the WAL index (`engine/lifecycle.rs`).
     BusyRecovery,
     /// Any other error, with its extended result code. The engine uses
     /// `Error(1)` (`SQLITE_ERROR`) for transaction misuse: BEGIN inside a
@@ -152,6 +160,7 @@ impl fmt::Display for Stmt {
             Stmt::Write(k, v) => write!(f, "UPDATE {k} SET {v}"),
             Stmt::Commit => f.write_str("COMMIT"),
             Stmt::Rollback => f.write_str("ROLLBACK"),
+            Stmt::Close => f.write_str("CLOSE"),
         }
     }
 }
@@ -200,6 +209,9 @@ pub enum WaitFor {
     Exclusive,
     /// WAL: the single write lock, for a transaction started from nothing.
     WalWriteLock,
+    /// WAL: another connection is rebuilding the WAL index; giving up
+    /// returns `SQLITE_BUSY_RECOVERY`.
+    Recovery,
 }
 
 /// Outcome of one lock-level action, see [`Engine::start`].
@@ -243,6 +255,20 @@ enum Phase {
     WalPublish,
     /// Release the write lock and the snapshot, finish.
     WalRelease,
+    // ---- connection lifecycle (engine/lifecycle.rs) ----
+    /// Rollback: a cold connection's schema load takes SHARED ...
+    SchemaShared,
+    /// ... and drops it before the statement proper starts.
+    SchemaRelease,
+    /// WAL: a connection's first read takes SHARED on the database file.
+    WalOpen,
+    /// WAL: read the WAL-index header; rebuild it if it is not valid.
+    WalIndex,
+    /// WAL: finish rebuilding the WAL index.
+    WalRecover,
+    /// Close: drop the database-file lock (after a checkpoint if it got
+    /// EXCLUSIVE).
+    CloseRelease,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -262,8 +288,13 @@ struct Op {
 struct Conn {
     /// Inside `BEGIN ... COMMIT/ROLLBACK` (SQLite's autocommit flag is off).
     explicit: bool,
-    /// Rollback-journal lock.
+    /// Rollback-journal lock. In WAL mode the lock on the database file: SHARED
+    /// from the first read until close, PENDING or EXCLUSIVE while closing.
     lock: Lock,
+    /// The schema has been read (false for a cold connection).
+    schema: bool,
+    /// `sqlite3_close` has run.
+    closed: bool,
     /// Rollback mode: the transaction is a write transaction (btree
     /// TRANS_WRITE). Normally the same as `lock >= Reserved`; differs only
     /// after a failed BEGIN EXCLUSIVE inside a read transaction, which leaves
@@ -278,10 +309,16 @@ struct Conn {
 }
 
 impl Conn {
-    fn new() -> Self {
+    fn new(warm: bool, mode: JournalMode) -> Self {
         Conn {
             explicit: false,
-            lock: Lock::Unlocked,
+            lock: if warm && mode == JournalMode::Wal {
+                Lock::Shared
+            } else {
+                Lock::Unlocked
+            },
+            schema: warm,
+            closed: false,
             rb_write: false,
             snapshot: None,
             pending: Table::new(),
@@ -298,8 +335,14 @@ pub struct Engine {
     /// Committed versions of the table; the last one is current. In rollback
     /// mode only the last one is ever read.
     history: Vec<Table>,
-    /// WAL: holder of the write lock.
+    /// WAL: holder of the write lock (also held by a connection rebuilding
+    /// the WAL index).
     wal_writer: Option<ConnId>,
+    /// WAL: the WAL-index header is valid. False for a fresh WAL: the last
+    /// connection's close deleted the WAL and its index.
+    index_valid: bool,
+    /// WAL: the connection rebuilding the WAL index.
+    recovering: Option<ConnId>,
 }
 
 impl Engine {
@@ -308,13 +351,39 @@ impl Engine {
         Self::with_data(mode, n, Table::new())
     }
 
-    /// `n` connections to a table with the given committed contents.
+    /// `n` warm connections to a table with the given committed contents:
+    /// each has read the schema (and in WAL mode opened the WAL), and the WAL
+    /// index is valid, as when a set-up connection stays open.
     pub fn with_data(mode: JournalMode, n: usize, data: Table) -> Self {
+        Self::build(mode, n, data, true, false)
+    }
+
+    /// `n` cold connections, just opened: none has read the schema or, in WAL
+    /// mode, opened the WAL. `fresh_wal`: the WAL and its index were deleted
+    /// by the last connection's close, so the first reader rebuilds the index
+    /// (no effect in rollback mode).
+    pub fn cold(mode: JournalMode, n: usize, data: Table, fresh_wal: bool) -> Self {
+        Self::build(mode, n, data, false, fresh_wal)
+    }
+
+    /// `n` cold connections beside an idle set-up connection that stays open
+    /// (index `n`, warm): in WAL mode it holds SHARED on the database file,
+    /// so the WAL index stays valid and no other connection's close is the
+    /// last one.
+    pub fn cold_beside_setup(mode: JournalMode, n: usize, data: Table) -> Self {
+        let mut e = Self::build(mode, n + 1, data, false, false);
+        e.conns[n] = Conn::new(true, mode);
+        e
+    }
+
+    fn build(mode: JournalMode, n: usize, data: Table, warm: bool, fresh_wal: bool) -> Self {
         Engine {
             mode,
-            conns: (0..n).map(|_| Conn::new()).collect(),
+            conns: (0..n).map(|_| Conn::new(warm, mode)).collect(),
             history: vec![data],
             wal_writer: None,
+            index_valid: !fresh_wal,
+            recovering: None,
         }
     }
 
@@ -342,7 +411,8 @@ impl Engine {
         self.conns[c].explicit
     }
 
-    /// Rollback-journal lock held by `c` (always `Unlocked` in WAL mode).
+    /// Rollback-journal lock held by `c`; in WAL mode its lock on the
+    /// database file.
     pub fn lock(&self, c: ConnId) -> Lock {
         self.conns[c].lock
     }
@@ -380,6 +450,7 @@ impl Engine {
             Some(WaitFor::Reserved) => self.reserved_ok(c),
             Some(WaitFor::Exclusive) => self.exclusive_ok(c),
             Some(WaitFor::WalWriteLock) => self.wal_writer.is_none_or(|w| w == c),
+            Some(WaitFor::Recovery) => self.recovering.is_none(),
         }
     }
 
@@ -440,6 +511,12 @@ impl Engine {
     pub fn give_up(&mut self, c: ConnId) -> StepResult {
         let op = self.conns[c].op.take().expect("give_up: no statement");
         let wait = op.waiting.expect("give_up: statement is not waiting");
+        if wait == WaitFor::Recovery {
+            // The read transaction failed; the database-file SHARED lock and
+            // the open WAL stay [src: pager.c sqlite3PagerSharedLock's error
+            // path calls pager_unlock, which in WAL mode only ends the read].
+            return StepResult::BusyRecovery;
+        }
         if wait == WaitFor::Exclusive {
             let keep = match op.stmt {
                 // Keep PENDING, keep the transaction.
@@ -492,10 +569,7 @@ impl Engine {
     pub fn advance(&mut self, c: ConnId) -> Progress {
         let mut op = self.conns[c].op.take().expect("advance: no statement");
         op.waiting = None;
-        let p = match self.mode {
-            JournalMode::Rollback => self.rb_action(c, &mut op),
-            JournalMode::Wal => self.wal_action(c, &mut op),
-        };
+        let p = self.act(c, &mut op);
         match p {
             Progress::Done(_) => {}
             Progress::Blocked => {
@@ -505,6 +579,18 @@ impl Engine {
             Progress::Yield => self.conns[c].op = Some(op),
         }
         p
+    }
+
+    /// One atomic action: a connection-lifecycle step if one is due, else the
+    /// journal mode's statement semantics.
+    fn act(&mut self, c: ConnId, op: &mut Op) -> Progress {
+        if let Some(p) = self.lifecycle_action(c, op) {
+            return p;
+        }
+        match self.mode {
+            JournalMode::Rollback => self.rb_action(c, op),
+            JournalMode::Wal => self.wal_action(c, op),
+        }
     }
 
     // ------------------------------------------------------------------

@@ -6,6 +6,9 @@
 //! it under the facade: a [`Database`] is the engine inside a named
 //! [`racecheck::sync::Mutex`], and a [`Connection`] runs one statement at a time on it, each
 //! statement one atomic step. [`tickets`] is the seed's ticket repository over a `Connection`.
+//! A [`Database`]'s connections are warm ([`Engine::with_data`]): the connection lifecycle (cold
+//! first statements, WAL recovery, close) is in the engine and checked against real SQLite by
+//! the judge, not yet run by the scenarios.
 //!
 //! # Waiting
 //!

@@ -10,5 +10,6 @@ mod races;
 mod real_threads;
 mod reports;
 mod sqlite_conformance;
+mod sqlite_lifecycle;
 mod sqlite_outcomes;
 mod sqlite_scenarios;

@@ -24,53 +24,54 @@
 use std::time::Duration;
 
 use racecheck_models::sqlite::engine::{Begin, ConnId, JournalMode, Stmt, Table};
-use racecheck_scenarios::sqlite_judge::forced::{run_row, Item, OnError, Row, RowReport, Wait};
+use racecheck_sqlite_judge::forced::{run_row, Item, OnError, Row, RowReport, Wait};
+use racecheck_sqlite_judge::real::Setup;
 
-const A: ConnId = 0;
-const B: ConnId = 1;
-const C: ConnId = 2;
+pub(super) const A: ConnId = 0;
+pub(super) const B: ConnId = 1;
+pub(super) const C: ConnId = 2;
 
 use JournalMode::{Rollback, Wal};
 
-fn begin(c: ConnId) -> Item {
+pub(super) fn begin(c: ConnId) -> Item {
     Item::Do(c, Stmt::Begin(Begin::Deferred))
 }
-fn begin_kind(c: ConnId, k: Begin) -> Item {
+pub(super) fn begin_kind(c: ConnId, k: Begin) -> Item {
     Item::Do(c, Stmt::Begin(k))
 }
-fn imm(c: ConnId) -> Item {
+pub(super) fn imm(c: ConnId) -> Item {
     begin_kind(c, Begin::Immediate)
 }
-fn excl(c: ConnId) -> Item {
+pub(super) fn excl(c: ConnId) -> Item {
     begin_kind(c, Begin::Exclusive)
 }
-fn sel(c: ConnId, k: &str) -> Item {
+pub(super) fn sel(c: ConnId, k: &str) -> Item {
     Item::Do(c, Stmt::read(k))
 }
-fn upd(c: ConnId, k: &str, v: &str) -> Item {
+pub(super) fn upd(c: ConnId, k: &str, v: &str) -> Item {
     Item::Do(c, Stmt::write(k, v))
 }
-fn commit(c: ConnId) -> Item {
+pub(super) fn commit(c: ConnId) -> Item {
     Item::Do(c, Stmt::Commit)
 }
-fn rollback(c: ConnId) -> Item {
+pub(super) fn rollback(c: ConnId) -> Item {
     Item::Do(c, Stmt::Rollback)
 }
-fn expire(c: ConnId) -> Item {
+pub(super) fn expire(c: ConnId) -> Item {
     Item::Expire(c)
 }
 
-fn x0() -> Table {
+pub(super) fn x0() -> Table {
     [("x".to_string(), "0".to_string())].into_iter().collect()
 }
 
-fn tickets() -> Table {
+pub(super) fn tickets() -> Table {
     (0..3)
         .map(|i| (format!("ticket-{i}"), "free".to_string()))
         .collect()
 }
 
-fn row(name: &str, mode: JournalMode, wait: Wait, order: Vec<Item>) -> Row {
+pub(super) fn row(name: &str, mode: JournalMode, wait: Wait, order: Vec<Item>) -> Row {
     let conns = order
         .iter()
         .map(|i| match i {
@@ -82,6 +83,7 @@ fn row(name: &str, mode: JournalMode, wait: Wait, order: Vec<Item>) -> Row {
         name: name.to_string(),
         mode,
         wait,
+        setup: Setup::Warm,
         conns,
         on_error: OnError::Continue,
         data: x0(),
@@ -89,11 +91,11 @@ fn row(name: &str, mode: JournalMode, wait: Wait, order: Vec<Item>) -> Row {
     }
 }
 
-const GATED: Wait = Wait::Gated;
-const ZERO: Wait = Wait::Zero;
+pub(super) const GATED: Wait = Wait::Gated;
+pub(super) const ZERO: Wait = Wait::Zero;
 
 /// Run every row, print each side by side, and fail listing every mismatch.
-fn check(rows: Vec<Row>) -> Vec<(Row, RowReport)> {
+pub(super) fn check(rows: Vec<Row>) -> Vec<(Row, RowReport)> {
     let mut bad = String::new();
     let mut out = Vec::new();
     for row in rows {
@@ -480,7 +482,7 @@ fn extra_rules() {
     check(rows);
 }
 
-fn seed_order(kind: Begin) -> Vec<Item> {
+pub(super) fn seed_order(kind: Begin) -> Vec<Item> {
     let mut o = Vec::new();
     for c in [A, B, C] {
         o.push(begin_kind(c, kind));
@@ -492,10 +494,7 @@ fn seed_order(kind: Begin) -> Vec<Item> {
         o.push(upd(
             c,
             &format!("ticket-{c}"),
-            &format!(
-                "locked-by-{}",
-                racecheck_scenarios::sqlite_judge::forced::conn_name(c)
-            ),
+            &format!("locked-by-{}", racecheck_sqlite_judge::forced::conn_name(c)),
         ));
     }
     for c in [A, B, C] {
@@ -504,7 +503,7 @@ fn seed_order(kind: Begin) -> Vec<Item> {
     o
 }
 
-fn seed_rows() -> Vec<Row> {
+pub(super) fn seed_rows() -> Vec<Row> {
     let mut rows = Vec::new();
     for mode in [Rollback, Wal] {
         for kind in [Begin::Deferred, Begin::Immediate, Begin::Exclusive] {

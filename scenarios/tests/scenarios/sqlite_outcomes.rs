@@ -6,7 +6,9 @@
 //! Workloads: the lab's counter transaction (3 threads, `BEGIN <kind>; SELECT n;
 //! UPDATE n=n+1; COMMIT`, every BEGIN kind, busy timeout 0 and 10 s) and the two seed
 //! scenarios' ticket transactions (`sqlite.ticket_lease`, `sqlite.next_ticket`, DEFERRED and
-//! IMMEDIATE, busy timeout 10 s), both journal modes.
+//! IMMEDIATE, busy timeout 10 s), both journal modes. The cold rows run the counter and the
+//! seed transactions the way seed 001 does: a cold connection per thread, closed when the
+//! thread is done, beside an open set-up connection or after it closed (a fresh WAL).
 //!
 //! The default run makes [`TRIALS`] runs per configuration (about 10 s in all); the `#[ignore]`d
 //! `…_long` tests make [`TRIALS_LONG`]. Real threads rarely interleave finely, so more runs
@@ -22,11 +24,11 @@ use racecheck_scenarios::sqlite::{
     next_ticket_data, next_ticket_pool, ticket_lease_data, worker, LEASE, LEASE_WORKERS, NOW,
     POOL_WORKERS,
 };
-use racecheck_scenarios::sqlite_judge::explore::{
+use racecheck_sqlite_judge::explore::{
     explore, explore_programs, side_by_side, Combo, CounterThread, End, Program, TicketThread,
     Workload,
 };
-use racecheck_scenarios::sqlite_judge::real::{scratch_parent, BusyPolicy, RealConn, RealDb};
+use racecheck_sqlite_judge::real::{scratch_parent, BusyPolicy, RealConn, RealDb, Setup};
 
 const TRIALS: usize = 200;
 const TRIALS_LONG: usize = 2000;
@@ -41,34 +43,44 @@ use JournalMode::{Rollback, Wal};
 
 /// `trials` runs of `programs()` on real threads, one connection each, started together at a
 /// barrier; how often each end (outcomes in thread order, committed table) was seen.
+/// [`Setup::Warm`]: the connections are opened once, warmed and reused; otherwise every run
+/// opens them anew, cold (the programs close them), and with [`Setup::FreshWal`] every run
+/// starts on a fresh WAL (the set-up work before it was the last connection to close).
 fn run_real<P: Program + Send>(
     mode: JournalMode,
+    setup: Setup,
     busy_timeout: bool,
     data: &Table,
     programs: impl Fn() -> Vec<P>,
     trials: usize,
 ) -> BTreeMap<End, usize> {
-    let db = RealDb::create_in(&scratch_parent(), mode, data).expect("create db");
+    let db = RealDb::create_with(&scratch_parent(), mode, data, setup).expect("create db");
     let n = programs().len();
-    let mut conns: Vec<RealConn> = (0..n)
-        .map(|_| {
-            let p = if busy_timeout {
-                BusyPolicy::Timeout(TIMEOUT)
-            } else {
-                BusyPolicy::NoWait
-            };
-            db.connect(p).expect("connect")
-        })
-        .collect();
+    let connect_all = || -> Vec<RealConn> {
+        (0..n)
+            .map(|_| {
+                let p = if busy_timeout {
+                    BusyPolicy::Timeout(TIMEOUT)
+                } else {
+                    BusyPolicy::NoWait
+                };
+                db.connect_as(setup, p).expect("connect")
+            })
+            .collect()
+    };
+    let mut conns = connect_all();
     let mut seen = BTreeMap::new();
     for _ in 0..trials {
         db.reset(data).expect("reset");
+        if setup != Setup::Warm {
+            conns = connect_all();
+        }
         let barrier = Barrier::new(n);
         let done: Vec<(RealConn, String)> = std::thread::scope(|s| {
             let handles: Vec<_> = conns
                 .drain(..)
                 .zip(programs())
-                .map(|(conn, mut th)| {
+                .map(|(mut conn, mut th)| {
                     let barrier = &barrier;
                     s.spawn(move || {
                         barrier.wait();
@@ -118,23 +130,37 @@ fn compare<T: Ord + std::fmt::Display>(
 }
 
 fn counter_workloads(mode: JournalMode, trials: usize) {
+    counter_workloads_as(
+        mode,
+        Setup::Warm,
+        &[Begin::Deferred, Begin::Immediate, Begin::Exclusive],
+        trials,
+    );
+}
+
+/// The counter workload with its connections set up as `setup` (cold ones closed by their
+/// threads at the end).
+fn counter_workloads_as(mode: JournalMode, setup: Setup, begins: &[Begin], trials: usize) {
     let start = Instant::now();
     let mut failures = String::new();
-    for begin in [Begin::Deferred, Begin::Immediate, Begin::Exclusive] {
+    let close = setup != Setup::Warm;
+    for &begin in begins {
         for busy_timeout in [false, true] {
             let w = Workload {
                 mode,
                 begin,
                 threads: 3,
                 busy_timeout,
+                setup,
             };
             let (model, stats) = explore(&w);
             let t = Instant::now();
             let real: BTreeMap<Combo, usize> = run_real(
                 mode,
+                setup,
                 busy_timeout,
                 &Workload::data(),
-                || vec![CounterThread::new(begin); 3],
+                || vec![CounterThread::new(begin).closing(close); 3],
                 trials,
             )
             .into_iter()
@@ -144,7 +170,7 @@ fn counter_workloads(mode: JournalMode, trials: usize) {
                 m
             });
             let header = format!(
-                "counter {mode:?} BEGIN {begin:?}, busy timeout {}: model {} combos ({} states), \
+                "counter {mode:?} {setup:?} BEGIN {begin:?}, busy timeout {}: model {} combos ({} states), \
                  real {} distinct in {trials} runs ({:.1?})",
                 if busy_timeout { "10 s" } else { "0" },
                 model.len(),
@@ -163,12 +189,13 @@ fn counter_workloads(mode: JournalMode, trials: usize) {
 }
 
 fn counter(t: &Table) -> i64 {
-    racecheck_scenarios::sqlite_judge::explore::counter(t)
+    racecheck_sqlite_judge::explore::counter(t)
 }
 
-/// The threads of a seed scenario as explorer programs, and the table they start from.
-fn seed_programs(scenario: &str, begin: Begin) -> (Vec<TicketThread>, Table) {
-    match scenario {
+/// The threads of a seed scenario as explorer programs, and the table they start from;
+/// `close`: each closes its connection at the end.
+fn seed_programs(scenario: &str, begin: Begin, close: bool) -> (Vec<TicketThread>, Table) {
+    let (threads, data): (Vec<TicketThread>, Table) = match scenario {
         "sqlite.ticket_lease" => (
             (0..LEASE_WORKERS)
                 .map(|i| TicketThread::new(begin, vec![ticket_key(i)], &worker(i), NOW, LEASE))
@@ -182,35 +209,51 @@ fn seed_programs(scenario: &str, begin: Begin) -> (Vec<TicketThread>, Table) {
             next_ticket_data(),
         ),
         s => unreachable!("{s}"),
-    }
+    };
+    (
+        threads.into_iter().map(|t| t.closing(close)).collect(),
+        data,
+    )
 }
 
 const SEED_SCENARIOS: [&str; 2] = ["sqlite.ticket_lease", "sqlite.next_ticket"];
 
 fn ticket_workloads(trials: usize) {
+    ticket_workloads_as(Setup::Warm, &[true], trials);
+}
+
+/// The seed scenarios' transactions with their connections set up as `setup`, with a busy
+/// timeout and (`false` in `timeouts`) without.
+fn ticket_workloads_as(setup: Setup, timeouts: &[bool], trials: usize) {
     let mut failures = String::new();
+    let close = setup != Setup::Warm;
     for scenario in SEED_SCENARIOS {
         for mode in [Rollback, Wal] {
             for begin in [Begin::Deferred, Begin::Immediate] {
-                let (threads, data) = seed_programs(scenario, begin);
-                let (model, stats) = explore_programs(mode, data.clone(), threads, true);
-                let t = Instant::now();
-                let real = run_real(
-                    mode,
-                    true,
-                    &data,
-                    || seed_programs(scenario, begin).0,
-                    trials,
-                );
-                let header = format!(
-                    "{scenario} {mode:?} BEGIN {begin:?}, busy timeout 10 s: model {} ends \
+                for &busy_timeout in timeouts {
+                    let (threads, data) = seed_programs(scenario, begin, close);
+                    let (model, stats) =
+                        explore_programs(mode, setup, data.clone(), threads, busy_timeout);
+                    let t = Instant::now();
+                    let real = run_real(
+                        mode,
+                        setup,
+                        busy_timeout,
+                        &data,
+                        || seed_programs(scenario, begin, close).0,
+                        trials,
+                    );
+                    let header = format!(
+                    "{scenario} {mode:?} {setup:?} BEGIN {begin:?}, busy timeout {}: model {} ends \
                      ({} states), real {} distinct in {trials} runs ({:.1?})",
+                    if busy_timeout { "10 s" } else { "0" },
                     model.len(),
                     stats.states,
                     real.len(),
                     t.elapsed()
                 );
-                compare(header, &model, &real, &mut failures);
+                    compare(header, &model, &real, &mut failures);
+                }
             }
         }
     }
@@ -261,6 +304,7 @@ fn busy_timeout_seed_workloads_never_have_every_connection_waiting() {
                 begin,
                 threads: 3,
                 busy_timeout: true,
+                setup: Setup::Warm,
             };
             let (_, stats) = explore(&w);
             assert_eq!(stats.all_waiting, 0, "counter {mode:?} {begin:?}");
@@ -269,8 +313,8 @@ fn busy_timeout_seed_workloads_never_have_every_connection_waiting() {
     for scenario in SEED_SCENARIOS {
         for mode in [Rollback, Wal] {
             for begin in [Begin::Deferred, Begin::Immediate] {
-                let (threads, data) = seed_programs(scenario, begin);
-                let (ends, stats) = explore_programs(mode, data, threads, true);
+                let (threads, data) = seed_programs(scenario, begin, false);
+                let (ends, stats) = explore_programs(mode, Setup::Warm, data, threads, true);
                 println!(
                     "{scenario} {mode:?} {begin:?}: {} states, {} ends, {} with every connection waiting",
                     stats.states,
@@ -286,4 +330,39 @@ fn busy_timeout_seed_workloads_never_have_every_connection_waiting() {
             }
         }
     }
+}
+
+/// Cold connections, one per thread and closed when the thread is done, beside a set-up
+/// connection that stays open (rollback mode: the schema load's SHARED; WAL: a closer's
+/// PENDING) and after it closed (WAL: a fresh WAL, rebuilt by the first reader).
+#[test]
+fn real_cold_counter_outcomes_are_model_outcomes() {
+    for mode in [Rollback, Wal] {
+        for setup in [Setup::Cold, Setup::FreshWal] {
+            counter_workloads_as(mode, setup, &[Begin::Deferred, Begin::Immediate], TRIALS);
+        }
+    }
+}
+
+/// The seed scenarios as seed 001 runs them: a connection per thread, opened cold and closed
+/// at the end, the set-up connection closed first (a fresh WAL), busy timeout 0 and 10 s.
+#[test]
+fn real_fresh_wal_ticket_outcomes_are_model_outcomes() {
+    ticket_workloads_as(Setup::FreshWal, &[false, true], TRIALS);
+}
+
+#[test]
+#[ignore = "long: 2000 real runs per configuration"]
+fn real_cold_outcomes_are_model_outcomes_long() {
+    for mode in [Rollback, Wal] {
+        for setup in [Setup::Cold, Setup::FreshWal] {
+            counter_workloads_as(
+                mode,
+                setup,
+                &[Begin::Deferred, Begin::Immediate],
+                TRIALS_LONG,
+            );
+        }
+    }
+    ticket_workloads_as(Setup::FreshWal, &[false, true], TRIALS_LONG);
 }

@@ -231,6 +231,8 @@ impl Engine {
                 op.phase = Phase::RbExclusive;
                 self.rb_action(c, op)
             }
+            // Runs in engine/lifecycle.rs before the journal mode sees it.
+            Stmt::Close => unreachable!("CLOSE is a lifecycle step"),
             Stmt::Rollback => {
                 if !explicit {
                     // "cannot rollback - no transaction is active".

@@ -151,6 +151,8 @@ impl Engine {
                 }
                 Progress::Done(StepResult::Ok)
             }
+            // Runs in engine/lifecycle.rs before the journal mode sees it.
+            Stmt::Close => unreachable!("CLOSE is a lifecycle step"),
             Stmt::Rollback => {
                 if !explicit {
                     return Self::misuse();

@@ -33,6 +33,8 @@ use racecheck_models::sqlite::engine::{
 };
 use racecheck_models::sqlite::tickets::TicketRow;
 
+use crate::real::Setup;
+
 /// Key of the counter.
 pub const KEY: &str = "n";
 
@@ -45,6 +47,10 @@ pub struct Workload {
     /// True: a busy timeout long enough never to expire unless everyone
     /// waits. False: busy timeout 0.
     pub busy_timeout: bool,
+    /// How the connections start; with anything but [`Setup::Warm`] each
+    /// thread closes its connection when it is done (seed 001's pattern: a
+    /// connection per thread).
+    pub setup: Setup,
 }
 
 impl Workload {
@@ -88,6 +94,27 @@ pub struct CounterThread {
     read: Option<i64>,
     rolling_back: bool,
     outcome: Option<String>,
+    closing: Closing,
+}
+
+/// Whether a program closes its connection once its transaction is over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Closing {
+    /// The connection stays open.
+    Never,
+    /// `CLOSE` is still to be issued.
+    Due,
+    Done,
+}
+
+impl Closing {
+    fn new(close: bool) -> Self {
+        if close {
+            Closing::Due
+        } else {
+            Closing::Never
+        }
+    }
 }
 
 const STAGES: [&str; 4] = ["begin", "select", "update", "commit"];
@@ -100,18 +127,28 @@ impl CounterThread {
             read: None,
             rolling_back: false,
             outcome: None,
+            closing: Closing::Never,
         }
+    }
+
+    /// The same thread on a connection of its own that it closes at the end.
+    pub fn closing(mut self, close: bool) -> Self {
+        self.closing = Closing::new(close);
+        self
     }
 }
 
 impl Program for CounterThread {
     fn finished(&self) -> bool {
-        self.pc >= 4 && !self.rolling_back
+        self.pc >= 4 && !self.rolling_back && self.closing != Closing::Due
     }
 
     fn next_stmt(&self) -> Option<Stmt> {
         if self.rolling_back {
             return Some(Stmt::Rollback);
+        }
+        if self.pc >= 4 && self.closing == Closing::Due {
+            return Some(Stmt::Close);
         }
         match self.pc {
             0 => Some(Stmt::Begin(self.begin)),
@@ -125,6 +162,10 @@ impl Program for CounterThread {
     fn on_result(&mut self, r: &StepResult, in_txn: bool) {
         if self.rolling_back {
             self.rolling_back = false;
+            return;
+        }
+        if self.pc >= 4 {
+            self.closing = Closing::Done;
             return;
         }
         let stage = STAGES[self.pc as usize];
@@ -171,6 +212,7 @@ pub struct TicketThread {
     locked: bool,
     rolling_back: bool,
     outcome: Option<String>,
+    closing: Closing,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -194,18 +236,28 @@ impl TicketThread {
             locked: false,
             rolling_back: false,
             outcome: None,
+            closing: Closing::Never,
         }
+    }
+
+    /// The same thread on a connection of its own that it closes at the end.
+    pub fn closing(mut self, close: bool) -> Self {
+        self.closing = Closing::new(close);
+        self
     }
 }
 
 impl Program for TicketThread {
     fn finished(&self) -> bool {
-        self.stage == TicketStage::Done && !self.rolling_back
+        self.stage == TicketStage::Done && !self.rolling_back && self.closing != Closing::Due
     }
 
     fn next_stmt(&self) -> Option<Stmt> {
         if self.rolling_back {
             return Some(Stmt::Rollback);
+        }
+        if self.stage == TicketStage::Done && self.closing == Closing::Due {
+            return Some(Stmt::Close);
         }
         match self.stage {
             TicketStage::Begin => Some(Stmt::Begin(self.begin)),
@@ -222,6 +274,10 @@ impl Program for TicketThread {
     fn on_result(&mut self, r: &StepResult, in_txn: bool) {
         if self.rolling_back {
             self.rolling_back = false;
+            return;
+        }
+        if self.stage == TicketStage::Done {
+            self.closing = Closing::Done;
             return;
         }
         let stage = match self.stage {
@@ -349,16 +405,18 @@ pub struct End {
 }
 
 /// Every end the engine allows when `threads` run on a database in `mode`
-/// holding `data`, with or without a busy timeout.
+/// holding `data`, with or without a busy timeout, their connections set up
+/// as `setup` says.
 pub fn explore_programs<P: Program>(
     mode: JournalMode,
+    setup: Setup,
     data: Table,
     threads: Vec<P>,
     busy_timeout: bool,
 ) -> (BTreeSet<End>, Stats) {
     let n = threads.len();
     let init = State {
-        engine: Engine::with_data(mode, n, data),
+        engine: setup.engine(mode, n, data),
         threads,
     };
     let mut seen: HashSet<State<P>> = HashSet::new();
@@ -428,8 +486,9 @@ pub fn explore_programs<P: Program>(
 
 /// Every outcome the engine allows for `w`.
 pub fn explore(w: &Workload) -> (BTreeSet<Combo>, Stats) {
-    let threads = vec![CounterThread::new(w.begin); w.threads];
-    let (ends, stats) = explore_programs(w.mode, Workload::data(), threads, w.busy_timeout);
+    let threads = vec![CounterThread::new(w.begin).closing(w.setup != Setup::Warm); w.threads];
+    let (ends, stats) =
+        explore_programs(w.mode, w.setup, Workload::data(), threads, w.busy_timeout);
     let combos = ends
         .into_iter()
         .map(|e| Combo::new(e.outcomes, counter(&e.committed)))
@@ -479,6 +538,7 @@ mod tests {
             begin: Begin::Immediate,
             threads: 3,
             busy_timeout: true,
+            setup: Setup::Warm,
         };
         let (set, _) = explore(&w);
         let only = Combo::new(vec!["ok".into(); 3], 3);
@@ -494,6 +554,7 @@ mod tests {
                     begin: Begin::Deferred,
                     threads: 3,
                     busy_timeout,
+                    setup: Setup::Warm,
                 };
                 let (set, _) = explore(&w);
                 for c in &set {

@@ -29,7 +29,7 @@ use std::fmt::Write as _;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
-use super::real::{scratch_parent, BusyPolicy, RealConn, RealDb};
+use super::real::{scratch_parent, BusyPolicy, RealConn, RealDb, Setup};
 use racecheck_models::sqlite::engine::{
     Begin, ConnId, Engine, JournalMode, StepResult, Stmt, Table,
 };
@@ -74,6 +74,9 @@ pub struct Row {
     pub name: String,
     pub mode: JournalMode,
     pub wait: Wait,
+    /// How the connections start (warm, or cold beside an open or a closed set-up
+    /// connection).
+    pub setup: Setup,
     pub conns: usize,
     pub on_error: OnError,
     pub data: Table,
@@ -133,8 +136,8 @@ impl RowReport {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "row {:?}: mode {:?}, busy {:?}, on error {:?}",
-            row.name, row.mode, row.wait, row.on_error
+            "row {:?}: mode {:?}, {:?} connections, busy {:?}, on error {:?}",
+            row.name, row.mode, row.setup, row.wait, row.on_error
         );
         let _ = writeln!(s, "order: {}", order_text(&row.order));
         let _ = writeln!(
@@ -209,6 +212,7 @@ pub fn stmt_text(s: &Stmt) -> String {
         Stmt::Write(k, v) => format!("UPDATE {k}={v}"),
         Stmt::Commit => "COMMIT".into(),
         Stmt::Rollback => "ROLLBACK".into(),
+        Stmt::Close => "CLOSE".into(),
     }
 }
 
@@ -429,7 +433,8 @@ impl ModelSide {
 
 /// Run one row on the model and on real SQLite.
 pub fn run_row(row: &Row) -> RowReport {
-    let db = RealDb::create_in(&scratch_parent(), row.mode, &row.data).expect("create database");
+    let db = RealDb::create_with(&scratch_parent(), row.mode, &row.data, row.setup)
+        .expect("create database");
     let mut cmd = Vec::new();
     let mut evt = Vec::new();
     let mut gate = Vec::new();
@@ -458,13 +463,13 @@ pub fn run_row(row: &Row) -> RowReport {
                 }))
             }
         };
-        conns.push(db.connect(policy).expect("connect"));
+        conns.push(db.connect_as(row.setup, policy).expect("connect"));
         evt.push(erx);
         evt_senders.push(etx);
     }
 
     let report = std::thread::scope(|scope| {
-        for (conn, etx) in conns.into_iter().zip(evt_senders) {
+        for (mut conn, etx) in conns.into_iter().zip(evt_senders) {
             let (ctx, crx) = mpsc::channel::<Stmt>();
             cmd.push(Some(ctx));
             scope.spawn(move || {
@@ -488,7 +493,7 @@ pub fn run_row(row: &Row) -> RowReport {
             notes: Vec::new(),
         };
         let mut model = ModelSide {
-            engine: Engine::with_data(row.mode, row.conns, row.data.clone()),
+            engine: row.setup.engine(row.mode, row.conns, row.data.clone()),
             wait: row.wait,
             open: vec![None; row.conns],
             records: Vec::new(),

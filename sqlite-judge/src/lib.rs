@@ -5,12 +5,13 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`real`] | the engine's statements on real SQLite, one `rusqlite::Connection` each, a fresh database file in a temporary directory removed on drop (also on a failing test) |
+//! | [`real`] | the engine's statements on real SQLite, one `rusqlite::Connection` each, a fresh database file in a temporary directory removed on drop (also on a failing test); [`real::Setup`]: warm connections, cold ones beside an open set-up connection, or cold ones on a fresh WAL, and the model of each |
 //! | [`forced`] | one statement order run on the engine and on real SQLite (a thread per connection) in lock-step, every step's result compared; waiting steps resumed when the engine says the lock is free |
 //! | [`explore`] | every interleaving of a few threads' statements on the engine, at its lock-transition granularity: the set of outcomes the model allows |
 //!
-//! The suite (`tests/scenarios/sqlite_conformance.rs`, `sqlite_outcomes.rs`) and the lease
-//! bench (`benches/lease.rs`) use them. The engine under test is the facade-free
+//! Test support only: racecheck-scenarios' suite (`tests/scenarios/sqlite_conformance.rs`,
+//! `sqlite_outcomes.rs`) and lease bench (`benches/lease.rs`) use it as a dev-dependency, so
+//! the `racecheck` binary neither links it nor builds rusqlite. The engine under test is the facade-free
 //! `racecheck_models::sqlite::engine`, the same code the facade model runs.
 //!
 //! Scratch databases go to `/dev/shm` when it exists (commits then cost no fsync; the locking

@@ -15,7 +15,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension};
 use tempfile::TempDir;
 
-use racecheck_models::sqlite::engine::{Begin, JournalMode, StepResult, Stmt, Table};
+use racecheck_models::sqlite::engine::{Begin, Engine, JournalMode, StepResult, Stmt, Table};
 
 /// Error while setting a database up (not a statement result).
 #[derive(Debug)]
@@ -64,10 +64,37 @@ pub enum BusyPolicy {
     Handler(Box<dyn FnMut(i32) -> bool + Send>),
 }
 
+/// How the judge's connections meet the database file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Setup {
+    /// The set-up connection stays open and every connection reads the schema when it is
+    /// opened: no lifecycle step is ever seen (the model's `Engine::with_data`).
+    Warm,
+    /// The set-up connection stays open (in WAL mode it keeps the WAL and its index alive);
+    /// connections are used as opened, cold (the model's `Engine::cold_beside_setup`).
+    Cold,
+    /// The set-up connection is closed before the connections start: in WAL mode, as the last
+    /// connection, it deleted the WAL and its index (the model's `Engine::cold` with
+    /// `fresh_wal`). Seed 001's own setting.
+    FreshWal,
+}
+
+impl Setup {
+    /// The model of `n` connections set up this way.
+    pub fn engine(self, mode: JournalMode, n: usize, data: Table) -> Engine {
+        match self {
+            Setup::Warm => Engine::with_data(mode, n, data),
+            Setup::Cold => Engine::cold_beside_setup(mode, n, data),
+            Setup::FreshWal => Engine::cold(mode, n, data, true),
+        }
+    }
+}
+
 /// A fresh database file holding `kv(k TEXT PRIMARY KEY, v TEXT)`.
 pub struct RealDb {
     // Field order matters: connections close before the directory goes.
-    setup: Connection,
+    /// `None` with [`Setup::FreshWal`]: set-up work opens a connection and closes it again.
+    setup: Option<Connection>,
     mode: JournalMode,
     path: std::path::PathBuf,
     _dir: TempDir,
@@ -87,6 +114,18 @@ impl RealDb {
     /// `parent` (e.g. a tmpfs, to keep fsync out of test run times; the
     /// locking is the same).
     pub fn create_in(parent: &Path, mode: JournalMode, data: &Table) -> Result<Self, SetupError> {
+        Self::create_with(parent, mode, data, Setup::Warm)
+    }
+
+    /// Like [`RealDb::create_in`]; with [`Setup::FreshWal`] the set-up connection is closed
+    /// once the data is in, and opened anew (and closed) for every later [`RealDb::reset`]
+    /// and [`RealDb::committed`].
+    pub fn create_with(
+        parent: &Path,
+        mode: JournalMode,
+        data: &Table,
+        setup_kind: Setup,
+    ) -> Result<Self, SetupError> {
         let dir = tempfile::Builder::new()
             .prefix("racecheck-sqlite")
             .tempdir_in(parent)?;
@@ -103,14 +142,36 @@ impl RealDb {
             return Err(SetupError::JournalMode(got));
         }
         setup.execute_batch("CREATE TABLE kv(k TEXT PRIMARY KEY, v TEXT NOT NULL)")?;
-        let db = RealDb {
-            setup,
+        let mut db = RealDb {
+            setup: Some(setup),
             mode,
             path,
             _dir: dir,
         };
         db.reset(data)?;
+        if setup_kind == Setup::FreshWal {
+            if let Some(c) = db.setup.take() {
+                c.close().map_err(|(_, e)| e)?;
+            }
+        }
         Ok(db)
+    }
+
+    /// Run `f` on the set-up connection, or on one opened for it and closed afterwards.
+    fn with_setup<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        match &self.setup {
+            Some(c) => f(c),
+            None => {
+                let c = Connection::open(&self.path)?;
+                c.busy_timeout(Duration::from_secs(5))?;
+                let r = f(&c);
+                c.close().map_err(|(_, e)| e)?;
+                r
+            }
+        }
     }
 
     pub fn mode(&self) -> JournalMode {
@@ -124,33 +185,53 @@ impl RealDb {
     /// Replace the table's contents (no other connection may be inside a
     /// transaction).
     pub fn reset(&self, data: &Table) -> rusqlite::Result<()> {
-        self.setup
-            .execute_batch("BEGIN IMMEDIATE; DELETE FROM kv;")?;
-        for (k, v) in data {
-            self.setup
-                .execute("INSERT INTO kv(k, v) VALUES (?1, ?2)", params![k, v])?;
-        }
-        self.setup.execute_batch("COMMIT")
+        self.with_setup(|setup| {
+            setup.execute_batch("BEGIN IMMEDIATE; DELETE FROM kv;")?;
+            for (k, v) in data {
+                setup.execute("INSERT INTO kv(k, v) VALUES (?1, ?2)", params![k, v])?;
+            }
+            setup.execute_batch("COMMIT")
+        })
     }
 
     /// The committed table as a new reader sees it.
     pub fn committed(&self) -> rusqlite::Result<Table> {
-        let mut st = self.setup.prepare("SELECT k, v FROM kv ORDER BY k")?;
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        rows.collect()
+        self.with_setup(|setup| {
+            let mut st = setup.prepare("SELECT k, v FROM kv ORDER BY k")?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        })
     }
 
     /// Open a new connection with the given busy handling. The schema is read
     /// once here so that later statements do not need a lock to load it.
     pub fn connect(&self, busy: BusyPolicy) -> Result<RealConn, SetupError> {
-        let mut conn = Connection::open(&self.path)?;
+        let conn = Connection::open(&self.path)?;
         conn.query_row("SELECT count(*) FROM kv", [], |r| r.get::<_, i64>(0))?;
+        Self::with_busy(conn, busy)
+    }
+
+    /// Open a new connection and use it cold: the schema is read by its first statement that
+    /// needs it (`sqlite3_open_v2` itself takes no lock).
+    pub fn connect_cold(&self, busy: BusyPolicy) -> Result<RealConn, SetupError> {
+        Self::with_busy(Connection::open(&self.path)?, busy)
+    }
+
+    /// [`RealDb::connect`] for [`Setup::Warm`], else [`RealDb::connect_cold`].
+    pub fn connect_as(&self, setup: Setup, busy: BusyPolicy) -> Result<RealConn, SetupError> {
+        match setup {
+            Setup::Warm => self.connect(busy),
+            Setup::Cold | Setup::FreshWal => self.connect_cold(busy),
+        }
+    }
+
+    fn with_busy(mut conn: Connection, busy: BusyPolicy) -> Result<RealConn, SetupError> {
         match busy {
             BusyPolicy::NoWait => conn.busy_timeout(Duration::ZERO)?,
             BusyPolicy::Timeout(d) => conn.busy_timeout(d)?,
             BusyPolicy::Handler(h) => conn.busy_handler(Some(h))?,
         }
-        Ok(RealConn { conn })
+        Ok(RealConn { conn: Some(conn) })
     }
 }
 
@@ -170,21 +251,33 @@ pub fn scratch_parent() -> std::path::PathBuf {
 
 /// One real connection.
 pub struct RealConn {
-    conn: Connection,
+    /// `None` once [`Stmt::Close`] ran.
+    conn: Option<Connection>,
 }
 
 impl RealConn {
-    /// Run one statement and classify the outcome.
-    pub fn step(&self, stmt: &Stmt) -> StepResult {
+    /// Run one statement and classify the outcome. [`Stmt::Close`] closes the connection
+    /// (`sqlite3_close`); a statement after it is `Error(21)` (`SQLITE_MISUSE`) without
+    /// reaching SQLite.
+    pub fn step(&mut self, stmt: &Stmt) -> StepResult {
+        if *stmt == Stmt::Close {
+            return match self.conn.take().map(Connection::close) {
+                Some(Ok(())) => StepResult::Ok,
+                Some(Err((_, e))) => classify(&e),
+                None => StepResult::Error(21),
+            };
+        }
+        let Some(conn) = &self.conn else {
+            return StepResult::Error(21);
+        };
         let r = match stmt {
-            Stmt::Begin(kind) => self.conn.execute_batch(match kind {
+            Stmt::Begin(kind) => conn.execute_batch(match kind {
                 Begin::Deferred => "BEGIN DEFERRED",
                 Begin::Immediate => "BEGIN IMMEDIATE",
                 Begin::Exclusive => "BEGIN EXCLUSIVE",
             }),
             Stmt::Read(k) => {
-                return match self
-                    .conn
+                return match conn
                     .query_row("SELECT v FROM kv WHERE k = ?1", [k], |r| {
                         r.get::<_, String>(0)
                     })
@@ -194,16 +287,16 @@ impl RealConn {
                     Err(e) => classify(&e),
                 };
             }
-            Stmt::Write(k, v) => self
-                .conn
+            Stmt::Write(k, v) => conn
                 .execute(
                     "INSERT INTO kv(k, v) VALUES (?1, ?2) \
                      ON CONFLICT(k) DO UPDATE SET v = excluded.v",
                     params![k, v],
                 )
                 .map(|_| ()),
-            Stmt::Commit => self.conn.execute_batch("COMMIT"),
-            Stmt::Rollback => self.conn.execute_batch("ROLLBACK"),
+            Stmt::Commit => conn.execute_batch("COMMIT"),
+            Stmt::Rollback => conn.execute_batch("ROLLBACK"),
+            Stmt::Close => unreachable!("handled above"),
         };
         match r {
             Ok(()) => StepResult::Ok,
@@ -213,12 +306,15 @@ impl RealConn {
 
     /// True inside an open transaction (`!sqlite3_get_autocommit`).
     pub fn in_txn(&self) -> bool {
-        !self.conn.is_autocommit()
+        self.conn.as_ref().is_some_and(|c| !c.is_autocommit())
     }
 
     /// The underlying connection, for workloads beyond [`Stmt`].
+    ///
+    /// # Panics
+    /// After [`Stmt::Close`].
     pub fn connection(&self) -> &Connection {
-        &self.conn
+        self.conn.as_ref().expect("connection was closed")
     }
 }
 
@@ -246,7 +342,7 @@ mod tests {
     fn tempdir_is_removed_on_drop() {
         let db = RealDb::create(JournalMode::Wal, &Table::new()).unwrap();
         let dir = db.path().parent().unwrap().to_path_buf();
-        let c = db.connect(BusyPolicy::NoWait).unwrap();
+        let mut c = db.connect(BusyPolicy::NoWait).unwrap();
         assert_eq!(c.step(&Stmt::write("a", "1")), StepResult::Ok);
         assert_eq!(
             c.step(&Stmt::read("a")),

@@ -4,9 +4,11 @@
 //! or a bug went unfound, or a replay diverged), 2 on bad input (a wrong flag, an unknown
 //! scenario, a corrupt race file), each with a one-line message.
 
+use crate::pool;
+use crate::progress::Progress;
 use crate::report::{self, CheckRow, FailureRace, ShrinkFigures, Summary, Totals};
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget};
 use racecheck::check::{BackendKind, CheckResult, Verdict, DEFAULT_DEPTH};
 use racecheck::parallel::{self, Shard};
 use racecheck::race::RaceFile;
@@ -273,48 +275,77 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
     };
     let races_dir = dir.join("races");
 
-    let mut rows = Vec::new();
+    let mut jobs = Vec::new();
     for scenario in &scenarios {
         for variant in &scenario.variants {
             if args.variant.as_deref().is_some_and(|v| v != variant.name) {
                 continue;
             }
             for &backend in &backends {
-                let result = run_one(scenario, variant, backend, args);
-                let mut race = None;
-                let mut shrunk = None;
-                let mut unreplayable = false;
-                if let Some(f) = &result.failure {
-                    let mut file = RaceFile::from_failure(scenario.name, variant.name, &result, f);
-                    if !args.no_shrink {
-                        let s = quietly(|| variant.shrink_failure(f, ShrinkBudget::default()));
-                        if s.replayed {
-                            file = file.with_execution(&s.outcome, &s.trace);
-                            shrunk = Some(ShrinkFigures {
-                                before: s.before,
-                                after: s.after,
-                                attempts: s.attempts,
-                            });
-                        } else {
-                            unreplayable = true;
-                        }
-                    }
-                    let path = file.save_new(&races_dir).map_err(|e| e.to_string())?;
-                    race = Some((path, file));
-                }
-                let row = Row {
-                    scenario,
-                    variant,
-                    result,
-                    race,
-                    shrunk,
-                    unreplayable,
-                };
-                println!("{}", row_line(&row));
-                rows.push(row);
+                jobs.push((*scenario, variant, backend));
             }
         }
     }
+    let workers = args
+        .workers
+        .map_or_else(parallel::available_workers, |n| n as usize);
+    let name =
+        |&(s, v, b): &(&Scenario, &Variant, BackendKind)| format!("{}/{} [{b}]", s.name, v.name);
+    let progress = Progress::start(jobs.len());
+    let mut rows = Vec::new();
+    let run = pool::run_ordered(
+        &jobs,
+        workers,
+        |job| {
+            let (scenario, variant, backend) = *job;
+            let result = run_one(variant, backend, args);
+            let shrunk = match &result.failure {
+                Some(f) if !args.no_shrink => Some(quietly(|| {
+                    variant.shrink_failure(f, ShrinkBudget::default())
+                })),
+                _ => None,
+            };
+            progress.end(&name(job));
+            (scenario, variant, result, shrunk)
+        },
+        |i| progress.begin(name(&jobs[i])),
+        |_, (scenario, variant, result, shrunk)| {
+            let mut race = None;
+            let mut figures = None;
+            let mut unreplayable = false;
+            if let Some(f) = &result.failure {
+                let mut file = RaceFile::from_failure(scenario.name, variant.name, &result, f);
+                match shrunk {
+                    Some(s) if s.replayed => {
+                        file = file.with_execution(&s.outcome, &s.trace);
+                        figures = Some(ShrinkFigures {
+                            before: s.before,
+                            after: s.after,
+                            attempts: s.attempts,
+                        });
+                    }
+                    Some(_) => unreplayable = true,
+                    None => {}
+                }
+                let path = file.save_new(&races_dir).map_err(|e| e.to_string())?;
+                race = Some((path, file));
+            }
+            let row = Row {
+                scenario,
+                variant,
+                result,
+                race,
+                shrunk: figures,
+                unreplayable,
+            };
+            progress.clear_line();
+            println!("{}", row_line(&row));
+            rows.push(row);
+            Ok::<(), String>(())
+        },
+    );
+    progress.finish();
+    run?;
     let (summary, failures) = summary_of(&rows, &dir, started);
     let path = report::write_run(&dir, &summary, &failures)?;
     println!("\nreport: {}", path.display());
@@ -354,13 +385,10 @@ fn select<'c>(catalogue: &'c Catalogue, names: &[String]) -> Result<Vec<&'c Scen
     Ok(out)
 }
 
-fn run_one(
-    scenario: &Scenario,
-    variant: &Variant,
-    backend: BackendKind,
-    args: &CheckArgs,
-) -> CheckResult {
-    let mut check = variant
+/// One check as the flags say. Each check runs on one OS thread: the run spreads checks over
+/// the cores instead, and a check's executions do not depend on its workers.
+fn run_one(variant: &Variant, backend: BackendKind, args: &CheckArgs) -> CheckResult {
+    variant
         .check()
         .backend(backend)
         .seed(args.seed)
@@ -368,31 +396,12 @@ fn run_one(
         .preemption_bound(args.preemption_bound)
         .time_limit(Duration::from_secs_f64(args.time_limit))
         .shard(args.shard.unwrap_or_default())
-        .workers(
-            args.workers
-                .map_or_else(parallel::available_workers, |n| n as usize),
-        );
-    check = check.executions(
-        args.iterations
-            .unwrap_or_else(|| variant.default_executions(backend)),
-    );
-    let share = match backend {
-        BackendKind::Random | BackendKind::Pct => {
-            args.shard.unwrap_or_default().share(check.budget())
-        }
-        _ => check.budget(),
-    };
-    let bar = ProgressBar::with_draw_target(Some(share), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{msg:40} [{bar:30}] {pos}/{len} {per_sec}")
-            .expect("a valid template")
-            .progress_chars("=> "),
-    );
-    bar.set_message(format!("{}/{} {backend}", scenario.name, variant.name));
-    let progress = bar.clone();
-    let result = check.on_progress(move |n| progress.set_position(n)).run();
-    bar.finish_and_clear();
-    result
+        .workers(1)
+        .executions(
+            args.iterations
+                .unwrap_or_else(|| variant.default_executions(backend)),
+        )
+        .run()
 }
 
 fn found_text(r: &CheckResult) -> String {

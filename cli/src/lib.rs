@@ -13,6 +13,8 @@
 
 pub mod bench;
 mod command;
+mod pool;
+mod progress;
 pub mod report;
 
 pub use command::main;

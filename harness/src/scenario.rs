@@ -86,16 +86,25 @@ impl Variant {
         self.beyond_reach.iter().any(|(b, _)| *b == backend)
     }
 
-    /// The executions a check of this variant gets under `backend` unless told otherwise:
-    /// the backend's default, except that a real-threads stress loop hunting a bug gets
-    /// 20,000 runs. Real threads hit the lock manager's deadlock about once in 100 runs (its
-    /// first failure came at run 3–1,123 over 20 seeds, reports/BENCHMARKS.md), so 1,000
-    /// would miss it now and then; a bug run stops at its first failure, so this costs
-    /// nothing when the bug is found.
+    /// The executions a check of this variant gets under `backend` unless told otherwise: what
+    /// a check must spend to mean something, counted, never timed.
+    ///
+    /// - loom explores until the space is exhausted (a fix's proof) or the first failure; the
+    ///   cap only stops a space that grew by mistake, and says "not found" if hit.
+    /// - A bug: DFS 20,000, random and PCT 10,000, real threads 1,000, each stopping at the first
+    ///   failure (every catalogue bug is found within these by a wide margin:
+    ///   reports/BENCHMARKS.md; real threads with chaos in 1–2 runs).
+    /// - A fix: random and PCT 2,000, DFS 2,000, real threads 100. loom is the proof; these
+    ///   are a stated budget in which the other backends must not refute it.
     pub fn default_executions(&self, backend: BackendKind) -> u64 {
+        use BackendKind::*;
         match (backend, self.expect) {
-            (BackendKind::Threads, Expect::Fail(_)) => 20_000,
-            _ => backend.default_executions(),
+            (Loom, _) => 100_000,
+            (Dfs, Expect::Fail(_)) => 20_000,
+            (Random | Pct, Expect::Fail(_)) => 10_000,
+            (Threads, Expect::Fail(_)) => 1_000,
+            (Threads, Expect::Pass) => 100,
+            (Dfs | Random | Pct, Expect::Pass) => 2_000,
         }
     }
 

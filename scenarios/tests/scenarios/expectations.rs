@@ -4,14 +4,10 @@ use racecheck::{BackendKind, CheckResult, Expect, Variant, Verdict};
 use racecheck_scenarios::catalogue;
 use std::time::Duration;
 
-/// The budget the default suite gives each backend: enough to find every bug with a wide
-/// margin (see the figures in reports/BENCHMARKS.md), small enough for a 2-core CI machine.
-/// Real threads get what `racecheck check` gives them (20,000 runs to find a bug).
+/// The budget the default suite gives each backend: what `racecheck check` gives it
+/// ([`Variant::default_executions`]).
 fn budget(backend: BackendKind, variant: &Variant) -> u64 {
-    match backend {
-        BackendKind::Dfs => 20_000,
-        _ => variant.default_executions(backend),
-    }
+    variant.default_executions(backend)
 }
 
 fn run(scenario: &str, variant: &str, backend: BackendKind) -> CheckResult {

@@ -11,8 +11,15 @@
 //! }
 //! ```
 
+// `unsafe` only where allowed by name below, each use with a `// SAFETY:` comment.
+#![deny(unsafe_code)]
+// The example above is a whole binary: its `fn main` is the point.
+#![allow(clippy::needless_doctest_main)]
+
+mod args;
 pub mod bench;
 mod command;
+mod output;
 pub mod report;
 
 pub use command::main;

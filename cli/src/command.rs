@@ -30,7 +30,7 @@ pub fn main(catalogue: Catalogue) -> i32 {
             return 0;
         }
         Err(e) => {
-            let argv: Vec<String> = std::env::args().skip(1).collect();
+            let argv = lossy_args();
             return bad_input(&args::clap_error_line(&e, &argv));
         }
     };
@@ -64,6 +64,15 @@ fn die_quietly_on_closed_pipe() {
 fn quietly<T>(f: impl FnOnce() -> T) -> T {
     let _gag = gag::Gag::stderr().ok();
     f()
+}
+
+/// This process's arguments after the program name, as text (`std::env::args` panics on an
+/// argument that is not UTF-8; a path may be one).
+fn lossy_args() -> Vec<String> {
+    std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
 }
 
 /// A command's exit status, or 2 with its one-line error.
@@ -161,11 +170,20 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
     for &(scenario, variant, backend) in &checks {
         let budget = budget_of(variant, backend, args);
         if matches!(backend, BackendKind::Random | BackendKind::Pct) && shard.share(budget) == 0 {
+            let need = (shard.number() - 1).saturating_mul(BLOCK);
+            let fix = if need < args::MAX_EXECUTIONS {
+                format!("give --iterations above {need}")
+            } else {
+                format!(
+                    "no budget of at most {} reaches shard {}: use fewer shards",
+                    args::MAX_EXECUTIONS,
+                    shard.number()
+                )
+            };
             return Err(format!(
-                "--shard {shard} gets no executions of {}/{}'s {backend} budget of {budget}: shards take blocks of {BLOCK} in turn, so give --iterations above {}",
+                "--shard {shard} gets no executions of {}/{}'s {backend} budget of {budget}: shards take blocks of {BLOCK} in turn, so {fix}",
                 scenario.name,
                 variant.name,
-                (shard.number() - 1) * BLOCK
             ));
         }
     }
@@ -392,7 +410,7 @@ fn summary_of(rows: &[Row<'_>], dir: &Path, started: String) -> (Summary, Vec<Fa
         racecheck: env!("CARGO_PKG_VERSION").to_string(),
         started,
         command: std::iter::once("racecheck".to_string())
-            .chain(std::env::args().skip(1))
+            .chain(lossy_args())
             .collect(),
         totals: Totals::of(&checks),
         checks,

@@ -190,6 +190,30 @@ fn a_shard_that_would_run_nothing_is_refused() {
         ],
         "--backend selects neither",
     );
+    let last = "18446744073709551615/18446744073709551615";
+    refused_up_front(&["check", "--shard", last], "use fewer shards");
+}
+
+#[cfg(unix)]
+#[test]
+fn an_argument_that_is_not_utf8_is_refused_not_a_panic() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let bad = OsStr::from_bytes(b"\xff.race");
+    let dir = tempfile::tempdir().unwrap();
+    let lines: [&[&OsStr]; 2] = [
+        &[OsStr::new("check"), bad],
+        &[OsStr::new("check"), OsStr::new("--report"), bad],
+    ];
+    for args in lines {
+        let out = Command::new(env!("CARGO_BIN_EXE_racecheck"))
+            .args(args)
+            .args(["--iterations", "0"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_one_line_error(&out, "error: ");
+    }
 }
 
 #[test]

@@ -276,6 +276,10 @@ fn race_file_errors_give_their_reason_and_what_was_found() {
     let text = committed_race().replace("version = 1", "version = \"1\"");
     let out = racecheck_in(dir.path(), &["replay", &write("s.race", &text)]);
     assert_one_line_error(&out, "format version \"1\"");
+    // A key after the last table lands in the outcome's last blocked thread.
+    let text = committed_race() + "extra = 1\n";
+    let out = racecheck_in(dir.path(), &["replay", &write("k.race", &text)]);
+    assert_one_line_error(&out, "unknown field `extra`");
 }
 
 #[test]

@@ -453,14 +453,17 @@ pub fn write_section(path: &Path, section: &str) -> std::io::Result<bool> {
 pub struct BenchArgs {
     /// Scenario names, or prefixes of them; all when omitted.
     pub scenarios: Vec<String>,
-    /// Runs per randomized scheduler and of real threads (seeds 0..N).
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Runs per randomized scheduler and of real threads (seeds 0..N), 1 to 100000.
+    #[arg(long, default_value_t = 20, allow_negative_numbers = true,
+          value_parser = clap::value_parser!(u64).range(1..=crate::args::MAX_SEEDS))]
     pub seeds: u64,
-    /// At most this many executions per run.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    /// At most this many executions per run, 1 to 100000000.
+    #[arg(long, default_value_t = 1000, allow_negative_numbers = true,
+          value_parser = crate::args::executions)]
     pub cap: u64,
-    /// At most this many seconds per run.
-    #[arg(long, default_value_t = 5.0)]
+    /// At most this many seconds per run (above 0, at most 86400: a day).
+    #[arg(long, default_value_t = 5.0, allow_negative_numbers = true,
+          value_parser = crate::args::seconds)]
     pub time_cap: f64,
     /// The markdown file whose generated section (between marker comments) gets the table;
     /// the rest of the file is kept. `-` prints it only.
@@ -469,21 +472,18 @@ pub struct BenchArgs {
 }
 
 pub(crate) fn command(catalogue: &Catalogue, args: &BenchArgs) -> Result<i32, String> {
-    if !(args.time_cap > 0.0 && args.time_cap.is_finite()) {
-        return Err(format!(
-            "--time-cap must be a positive number of seconds, not {}",
-            args.time_cap
-        ));
-    }
     for name in &args.scenarios {
         if catalogue.select(name).is_empty() {
             return Err(format!("unknown scenario `{name}` (see `racecheck list`)"));
         }
     }
+    if args.out.as_os_str() != "-" {
+        crate::output::section_file(&args.out)?;
+    }
     let options = TableOptions {
         seeds: args.seeds,
         cap: args.cap,
-        time_cap: Duration::from_secs_f64(args.time_cap),
+        time_cap: crate::args::duration(args.time_cap),
         scenarios: args.scenarios.clone(),
     };
     let started = std::time::Instant::now();

@@ -2,141 +2,24 @@
 //!
 //! Exit status: 0 when every variant ended as it expects, 1 when one did not (a fix failed,
 //! or a bug went unfound, or a replay diverged), 2 on bad input (a wrong flag, an unknown
-//! scenario, a corrupt race file), each with a one-line message.
+//! scenario, a corrupt race file, an output that would overwrite a file), each with a one-line
+//! message, before any work starts.
 
+use crate::args::{self, CheckArgs, Cli, Command, ReportArgs, ReproduceArgs, ShrinkArgs};
+use crate::output;
 use crate::pool;
 use crate::progress::Progress;
 use crate::report::{self, CheckRow, FailureRace, ShrinkFigures, Summary, Totals};
-use clap::{Parser, Subcommand};
+use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget};
-use racecheck::check::{BackendKind, CheckResult, Verdict, DEFAULT_DEPTH};
-use racecheck::parallel::{self, Shard};
+use racecheck::check::{BackendKind, CheckResult, Verdict};
+use racecheck::parallel::{self, BLOCK};
 use racecheck::race::RaceFile;
 use racecheck::reproduce::{self, ProductionLog, Reproduction, SearchBudget};
 use racecheck::scenario::{Catalogue, Scenario, Variant};
 use racecheck::shrink::ShrinkBudget;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "racecheck",
-    version,
-    about = "Explore concurrency models with loom, shuttle and real threads"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// List the scenarios, their variants and what each must end in.
-    List,
-    /// Check scenarios (all by default) and write a report and a race file per failure.
-    Check(CheckArgs),
-    /// How fast each scheduler finds each bug: a table written into reports/BENCHMARKS.md.
-    Bench(crate::bench::BenchArgs),
-    /// Replay a race file: same outcome and same steps, or where it diverged.
-    Replay {
-        /// A `.race` file written by `racecheck check`.
-        file: PathBuf,
-    },
-    /// Draw a race file's timeline: an HTML page (inline SVG) and markdown with a Mermaid
-    /// diagram.
-    Report {
-        /// A `.race` file.
-        file: PathBuf,
-        /// Where the two files go (named after the race file; a previous pair is replaced).
-        #[arg(long, default_value = "reports/timelines")]
-        out: PathBuf,
-    },
-    /// Find an execution whose events include a production log's, in its order, and write it
-    /// as a race file.
-    Reproduce(ReproduceArgs),
-    /// Shrink a race file to a schedule with fewer preemptions and steps that fails the same
-    /// way; writes `NAME.shrunk.race` beside it.
-    Shrink {
-        /// A `.race` file.
-        file: PathBuf,
-        /// Candidate executions to try at most.
-        #[arg(long, default_value_t = 100_000)]
-        attempts: usize,
-        /// Wall-clock limit, in seconds.
-        #[arg(long, default_value_t = 60.0)]
-        time_limit: f64,
-    },
-}
-
-#[derive(Debug, clap::Args)]
-struct ReproduceArgs {
-    /// The production log: one event a line, `[TIME] [[THREAD]] LABEL` (see the README).
-    log: PathBuf,
-    /// The scenario to search.
-    #[arg(long)]
-    scenario: String,
-    /// The variant to search.
-    #[arg(long)]
-    variant: String,
-    /// Execution k runs shuttle's random walk with seed SEED + k.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Executions to search at most.
-    #[arg(long, default_value_t = 100_000)]
-    iterations: u64,
-    /// Wall-clock limit, in seconds.
-    #[arg(long, default_value_t = 60.0)]
-    time_limit: f64,
-    /// Where the race file goes (never overwriting one).
-    #[arg(long, default_value = "reports/reproduced")]
-    out: PathBuf,
-}
-
-#[derive(Debug, clap::Args)]
-struct CheckArgs {
-    /// Scenario names, or prefixes of them (`sqlite` selects `sqlite.…`); all when omitted.
-    scenarios: Vec<String>,
-    /// Only this variant.
-    #[arg(long)]
-    variant: Option<String>,
-    /// Backends to run (repeat or comma-separate); all when omitted.
-    #[arg(long, value_parser = parse_backend, value_delimiter = ',')]
-    backend: Vec<BackendKind>,
-    /// Executions per check (default: loom/dfs 100000, random/pct 10000, threads 1000 for a
-    /// fix and 20000 for a bug, stopping at its first failure).
-    #[arg(long)]
-    iterations: Option<u64>,
-    /// Seed of the random and PCT schedulers.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// PCT depth.
-    #[arg(long, default_value_t = DEFAULT_DEPTH)]
-    depth: usize,
-    /// loom's preemption bound (unbounded when omitted).
-    #[arg(long)]
-    preemption_bound: Option<usize>,
-    /// Wall-clock limit of each check, in seconds (a fix that is not refuted by then is
-    /// "not found"; a bug must be found by then).
-    #[arg(long, default_value_t = 20.0)]
-    time_limit: f64,
-    /// Where the report and race files go (default: a new `reports/<time>/`, which
-    /// `reports/latest` then points to).
-    #[arg(long)]
-    report: Option<PathBuf>,
-    /// Save race files as found, without shrinking their schedules first.
-    #[arg(long)]
-    no_shrink: bool,
-    /// OS threads for each random/PCT budget (default: every core); the executions and the
-    /// first failure are the same whatever the number.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-    workers: Option<u64>,
-    /// Run shard i of n (1-based) of every random/PCT budget, for CI matrix jobs; loom, dfs
-    /// and threads cannot split and run in shard 1 only. Shards own blocks of 1000
-    /// executions in turn, so give each shard at least one (budget ≥ 1000·n).
-    #[arg(long)]
-    shard: Option<Shard>,
-}
 
 /// Run the command line; returns the process exit status.
 pub fn main(catalogue: Catalogue) -> i32 {
@@ -149,10 +32,8 @@ pub fn main(catalogue: Catalogue) -> i32 {
             return 0;
         }
         Err(e) => {
-            let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
-            eprintln!("{first} (see `racecheck --help`)");
-            return 2;
+            let argv = lossy_args();
+            return bad_input(&args::clap_error_line(&e, &argv));
         }
     };
     match cli.command {
@@ -161,20 +42,17 @@ pub fn main(catalogue: Catalogue) -> i32 {
             0
         }
         Command::Check(args) => or_bad_input(check(&catalogue, &args)),
-        Command::Replay { file } => replay(&catalogue, &file),
+        Command::Replay { file } => or_bad_input(replay(&catalogue, &file)),
         Command::Bench(args) => or_bad_input(crate::bench::command(&catalogue, &args)),
-        Command::Report { file, out } => or_bad_input(report_race(&file, &out)),
+        Command::Report(args) => or_bad_input(report_race(&args)),
         Command::Reproduce(args) => or_bad_input(reproduce(&catalogue, &args)),
-        Command::Shrink {
-            file,
-            attempts,
-            time_limit,
-        } => or_bad_input(shrink(&catalogue, &file, attempts, time_limit)),
+        Command::Shrink(args) => or_bad_input(shrink(&catalogue, &args)),
     }
 }
 
 /// `racecheck … | head` ends quietly when `head` closes the pipe, as Unix tools do, instead of
 /// panicking on the next line it prints. (Rust ignores SIGPIPE by default.)
+#[allow(unsafe_code)] // one libc call; no safe std API sets a signal's disposition
 fn die_quietly_on_closed_pipe() {
     #[cfg(unix)]
     // SAFETY: restores the default disposition of one signal before any thread is started.
@@ -190,22 +68,36 @@ fn quietly<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
-/// A command's exit status, or 2 with its one-line error.
-fn or_bad_input(result: Result<i32, String>) -> i32 {
-    result.unwrap_or_else(|message| {
-        eprintln!("error: {message}");
-        2
-    })
+/// This process's arguments after the program name, as text (`std::env::args` panics on an
+/// argument that is not UTF-8; a path may be one).
+fn lossy_args() -> Vec<String> {
+    std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
 }
 
-fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
-    if value > 0.0 && value.is_finite() {
-        Ok(Duration::from_secs_f64(value))
-    } else {
-        Err(format!(
-            "{flag} must be a positive number of seconds, not {value}"
-        ))
-    }
+/// A command's exit status, or 2 with its one-line error.
+fn or_bad_input(result: Result<i32, String>) -> i32 {
+    result.unwrap_or_else(|message| bad_input(&message))
+}
+
+/// Print `message` as one line on stderr (control characters escaped: a file name may hold a
+/// newline) and give exit status 2.
+fn bad_input(message: &str) -> i32 {
+    let line: String = message
+        .chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
+    eprintln!("error: {line}");
+    2
 }
 
 fn list(catalogue: &Catalogue) -> String {
@@ -257,7 +149,6 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
             ));
         }
     }
-    seconds("--time-limit", args.time_limit)?;
     let mut backends = if args.backend.is_empty() {
         BackendKind::ALL.to_vec()
     } else {
@@ -266,6 +157,42 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
     let shard = args.shard.unwrap_or_default();
     if !shard.is_first() {
         backends.retain(|b| matches!(b, BackendKind::Random | BackendKind::Pct));
+        if backends.is_empty() {
+            return Err(format!(
+                "--shard {shard} runs random and pct only (the other backends run in shard 1), and --backend selects neither"
+            ));
+        }
+    }
+    let checks: Vec<(&Scenario, &Variant, BackendKind)> = scenarios
+        .iter()
+        .flat_map(|s| s.variants.iter().map(move |v| (*s, v)))
+        .filter(|(_, v)| args.variant.as_deref().is_none_or(|name| name == v.name))
+        .flat_map(|(s, v)| backends.iter().map(move |&b| (s, v, b)))
+        .collect();
+    for &(scenario, variant, backend) in &checks {
+        let budget = budget_of(variant, backend, args);
+        if matches!(backend, BackendKind::Random | BackendKind::Pct) && shard.share(budget) == 0 {
+            let need = (shard.number() - 1).saturating_mul(BLOCK);
+            let fix = if need < args::MAX_EXECUTIONS {
+                format!("give --iterations above {need}")
+            } else {
+                format!(
+                    "no budget of at most {} reaches shard {}: use fewer shards",
+                    args::MAX_EXECUTIONS,
+                    shard.number()
+                )
+            };
+            return Err(format!(
+                "--shard {shard} gets no executions of {}/{}'s {backend} budget of {budget}: shards take blocks of {BLOCK} in turn, so {fix}",
+                scenario.name,
+                variant.name,
+            ));
+        }
+    }
+    if let Some(dir) = &args.report {
+        output::fresh_report_dir(dir)?;
+    }
+    if !shard.is_first() {
         println!("shard {shard}: random and pct only (loom, dfs and threads run in shard 1)");
     }
     let started = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
@@ -275,26 +202,15 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
     };
     let races_dir = dir.join("races");
 
-    let mut jobs = Vec::new();
-    for scenario in &scenarios {
-        for variant in &scenario.variants {
-            if args.variant.as_deref().is_some_and(|v| v != variant.name) {
-                continue;
-            }
-            for &backend in &backends {
-                jobs.push((*scenario, variant, backend));
-            }
-        }
-    }
     let workers = args
         .workers
         .map_or_else(parallel::available_workers, |n| n as usize);
     let name =
         |&(s, v, b): &(&Scenario, &Variant, BackendKind)| format!("{}/{} [{b}]", s.name, v.name);
-    let progress = Progress::start(jobs.len());
+    let progress = Progress::start(checks.len());
     let mut rows = Vec::new();
     let run = pool::run_ordered(
-        &jobs,
+        &checks,
         workers,
         |job| {
             let (scenario, variant, backend) = *job;
@@ -308,7 +224,7 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
             progress.end(&name(job));
             (scenario, variant, result, shrunk)
         },
-        |i| progress.begin(name(&jobs[i])),
+        |i| progress.begin(name(&checks[i])),
         |_, (scenario, variant, result, shrunk)| {
             let mut race = None;
             let mut figures = None;
@@ -392,16 +308,19 @@ fn run_one(variant: &Variant, backend: BackendKind, args: &CheckArgs) -> CheckRe
         .check()
         .backend(backend)
         .seed(args.seed)
-        .depth(args.depth)
-        .preemption_bound(args.preemption_bound)
-        .time_limit(Duration::from_secs_f64(args.time_limit))
+        .depth(args.depth as usize)
+        .preemption_bound(args.preemption_bound.map(|b| b as usize))
+        .time_limit(args::duration(args.time_limit))
         .shard(args.shard.unwrap_or_default())
         .workers(1)
-        .executions(
-            args.iterations
-                .unwrap_or_else(|| variant.default_executions(backend)),
-        )
+        .executions(budget_of(variant, backend, args))
         .run()
+}
+
+/// The executions a check of `variant` under `backend` gets: `--iterations` or its default.
+fn budget_of(variant: &Variant, backend: BackendKind, args: &CheckArgs) -> u64 {
+    args.iterations
+        .unwrap_or_else(|| variant.default_executions(backend))
 }
 
 fn found_text(r: &CheckResult) -> String {
@@ -496,7 +415,7 @@ fn summary_of(rows: &[Row<'_>], dir: &Path, started: String) -> (Summary, Vec<Fa
         racecheck: env!("CARGO_PKG_VERSION").to_string(),
         started,
         command: std::iter::once("racecheck".to_string())
-            .chain(std::env::args().skip(1))
+            .chain(lossy_args())
             .collect(),
         totals: Totals::of(&checks),
         checks,
@@ -554,25 +473,44 @@ fn point_latest_at(dir: &Path) {
     }
 }
 
-/// `racecheck report FILE`: the race's timeline as HTML and as markdown.
-fn report_race(file: &Path, out: &Path) -> Result<i32, String> {
+/// `racecheck report FILE`: the race's timeline as HTML and as markdown, never over a file
+/// `racecheck report` did not write, nor over the race file.
+fn report_race(args: &ReportArgs) -> Result<i32, String> {
+    let (file, out) = (&args.file, &args.out);
     let race = RaceFile::load(file).map_err(|e| e.to_string())?;
     let shown = file.display().to_string();
     let html_path = out.join(report::timeline_name(file));
     let md_path = html_path.with_extension("md");
-    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    if out.exists() && !out.is_dir() {
+        return Err(format!(
+            "--out {}: it is a file, not a directory",
+            out.display()
+        ));
+    }
+    let replaced = [
+        output::replaceable(&html_path, file)?,
+        output::replaceable(&md_path, file)?,
+    ];
+    output::writable_dir("--out", out)?;
     let timeline = report::Timeline::of(&race, &shown);
-    for (path, text) in [
+    let markdown = format!(
+        "{} drawn from {shown}; `racecheck report` replaces this file -->\n{}",
+        output::MARKDOWN_MARK,
+        report::race_markdown(&race, &shown, &[])
+    );
+    for ((path, text), replaced) in [
         (&html_path, report::html::page(&timeline, &[])),
-        (&md_path, report::race_markdown(&race, &shown, &[])),
-    ] {
-        let replaced = path.exists();
+        (&md_path, markdown),
+    ]
+    .into_iter()
+    .zip(replaced)
+    {
         std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         println!(
-            "{}{}",
+            "wrote {}{}",
             path.display(),
             if replaced {
-                " (replaced the previous one)"
+                " (replaced the one racecheck report wrote before)"
             } else {
                 ""
             }
@@ -601,10 +539,11 @@ fn reproduce(catalogue: &Catalogue, args: &ReproduceArgs) -> Result<i32, String>
         )
     })?;
     let log = ProductionLog::load(&args.log)?;
+    output::writable_dir("--out", &args.out)?;
     let budget = SearchBudget {
         seed: args.seed,
-        executions: args.iterations.max(1),
-        time_limit: seconds("--time-limit", args.time_limit)?,
+        executions: args.iterations,
+        time_limit: args::duration(args.time_limit),
     };
     // stderr is silenced while searching (see `quietly`): the bar goes to stdout.
     let bar = ProgressBar::with_draw_target(Some(budget.executions), ProgressDrawTarget::stdout());
@@ -659,18 +598,15 @@ fn reproduce(catalogue: &Catalogue, args: &ReproduceArgs) -> Result<i32, String>
 }
 
 /// `racecheck shrink FILE`.
-fn shrink(
-    catalogue: &Catalogue,
-    file: &Path,
-    attempts: usize,
-    time_limit: f64,
-) -> Result<i32, String> {
+fn shrink(catalogue: &Catalogue, args: &ShrinkArgs) -> Result<i32, String> {
+    let file = &args.file;
     let budget = ShrinkBudget {
-        attempts: attempts.max(1),
-        time_limit: seconds("--time-limit", time_limit)?,
+        attempts: usize::try_from(args.attempts).unwrap_or(usize::MAX),
+        time_limit: args::duration(args.time_limit),
     };
     let race = RaceFile::load(file).map_err(|e| e.to_string())?;
     let (_, variant) = race.resolve(catalogue, file).map_err(|e| e.to_string())?;
+    output::writable_dir("the directory of", &output::parent_of(file))?;
     let (smaller, shrunk) = quietly(|| race.shrink(variant, budget));
     if !shrunk.replayed {
         println!(
@@ -704,31 +640,10 @@ fn shrink(
     Ok(0)
 }
 
-fn replay(catalogue: &Catalogue, file: &Path) -> i32 {
-    let race = match RaceFile::load(file) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
-    };
-    let (_, variant) = match race.resolve(catalogue, file) {
-        Ok(found) => found,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
-    };
+fn replay(catalogue: &Catalogue, file: &Path) -> Result<i32, String> {
+    let race = RaceFile::load(file).map_err(|e| e.to_string())?;
+    let (_, variant) = race.resolve(catalogue, file).map_err(|e| e.to_string())?;
     let report = race.replay(variant);
     println!("{}", report.describe(&race));
-    if report.reproduced() {
-        0
-    } else {
-        1
-    }
-}
-
-/// `--backend NAME`: the error lists the valid names.
-fn parse_backend(name: &str) -> Result<BackendKind, String> {
-    name.parse()
+    Ok(if report.reproduced() { 0 } else { 1 })
 }

@@ -11,8 +11,13 @@
 //! }
 //! ```
 
+// `unsafe` only where allowed by name below, each use with a `// SAFETY:` comment.
+#![deny(unsafe_code)]
+
+mod args;
 pub mod bench;
 mod command;
+mod output;
 mod pool;
 mod progress;
 pub mod report;

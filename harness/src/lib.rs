@@ -44,6 +44,9 @@
 //! - A replay runs under shuttle whichever backend recorded the race; a race that needs a
 //!   weak-memory outcome only loom produces will replay as diverged.
 
+// `unsafe` only where allowed by name below, each use with a `// SAFETY:` comment.
+#![deny(unsafe_code)]
+
 mod backend;
 pub mod check;
 pub(crate) mod fnv;
@@ -51,6 +54,7 @@ pub mod future;
 pub mod outcome;
 pub mod parallel;
 pub mod race;
+#[allow(unsafe_code)] // its cancellable mutex guards reach the data: SAFETY comments there
 mod real;
 pub mod reproduce;
 mod rt;

@@ -5,7 +5,8 @@ use std::fmt;
 
 /// How one execution of a model ended.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+// Unknown keys are refused: a misspelt field in a race file's outcome is an error, not ignored.
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Outcome {
     /// Every thread finished and no invariant failed.
     Pass,
@@ -23,6 +24,7 @@ pub enum Outcome {
 
 /// One thread of a deadlock and what it waits on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Blocked {
     pub thread: String,
     pub waits_on: String,

@@ -10,26 +10,39 @@ use crate::outcome::Outcome;
 use crate::scenario::{Catalogue, Scenario, Variant};
 use crate::shrink::{shrink, ShrinkBudget, Shrunk};
 use crate::trace::Trace;
+use fields::{check_backend_label, one_line, seed_text, shown, toml_reason};
+pub use schedule::{decode_schedule, encode_schedule};
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+mod fields;
+mod schedule;
+
 /// The `format` key every race file starts with.
 pub const FORMAT: &str = "racecheck-race";
-/// The version of the race-file format this build reads and writes.
-pub const VERSION: u32 = 1;
+/// The version of the race-file format this build writes. Version 2 stores the seed as a
+/// decimal string: TOML integers are signed 64-bit, and a seed is any `u64`.
+pub const VERSION: u32 = 2;
+/// The oldest version this build still reads (version 1 stored the seed as an integer).
+pub const OLDEST_VERSION: u32 = 1;
+/// The largest race file read: a recorded schedule is at most 10 million steps.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// One recorded failing execution.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RaceFile {
     pub format: String,
+    /// Always [`VERSION`] in memory: a file of an older version is read into this one.
     pub version: u32,
     pub scenario: String,
     pub variant: String,
     /// The backend that found it, as set: `pct(d=3)`, `loom`, `threads`.
     pub backend: String,
+    /// Written as a decimal string (see [`VERSION`]).
+    #[serde(with = "seed_text")]
     pub seed: u64,
     /// Which execution of that run failed (1-based).
     pub execution: u64,
@@ -59,9 +72,9 @@ pub enum RaceError {
     #[error("{path} is not a valid race file: {reason}")]
     Malformed { path: PathBuf, reason: String },
     #[error(
-        "{path} is a race file of format version {found}; this racecheck reads version {VERSION}"
+        "{path} is a race file of format version {found}; this racecheck reads versions {OLDEST_VERSION} to {VERSION}"
     )]
-    WrongVersion { path: PathBuf, found: u32 },
+    WrongVersion { path: PathBuf, found: String },
     #[error(
         "{path} names scenario `{scenario}`, which this build does not have (see `racecheck list`)"
     )]
@@ -151,10 +164,25 @@ impl RaceFile {
 
     /// Read and validate a race file.
     pub fn load(path: &Path) -> Result<Self, RaceError> {
-        let text = fs::read_to_string(path).map_err(|source| RaceError::Read {
+        let read_err = |source| RaceError::Read {
             path: path.to_path_buf(),
             source,
-        })?;
+        };
+        let meta = fs::metadata(path).map_err(read_err)?;
+        if !meta.is_file() || meta.len() > MAX_FILE_BYTES {
+            return Err(RaceError::Malformed {
+                path: path.to_path_buf(),
+                reason: if meta.is_file() {
+                    format!(
+                        "it has {} bytes, more than the {MAX_FILE_BYTES} a race file may have",
+                        meta.len()
+                    )
+                } else {
+                    "it is not a regular file".to_string()
+                },
+            });
+        }
+        let text = fs::read_to_string(path).map_err(read_err)?;
         Self::parse(&text, path)
     }
 
@@ -164,28 +192,55 @@ impl RaceFile {
             path: path.to_path_buf(),
             reason,
         };
-        let value: toml::Table = text
+        let mut value: toml::Table = text
             .parse()
-            .map_err(|e: toml::de::Error| malformed(one_line(e.message())))?;
-        match value.get("format").and_then(|f| f.as_str()) {
-            Some(FORMAT) => {}
-            _ => {
+            .map_err(|e: toml::de::Error| malformed(toml_reason(&e, text)))?;
+        match value.get("format") {
+            Some(toml::Value::String(f)) if f == FORMAT => {}
+            found => {
                 return Err(malformed(format!(
-                    "it does not start with format = \"{FORMAT}\""
+                    "it does not start with format = \"{FORMAT}\" (found {})",
+                    shown(found)
                 )))
             }
         }
-        match value.get("version").and_then(|v| v.as_integer()) {
-            Some(v) if v == VERSION as i64 => {}
-            Some(v) => {
-                return Err(RaceError::WrongVersion {
-                    path: path.to_path_buf(),
-                    found: v.max(0) as u32,
-                })
+        let version = match value.get("version") {
+            Some(toml::Value::Integer(v))
+                if (i64::from(OLDEST_VERSION)..=i64::from(VERSION)).contains(v) =>
+            {
+                *v
             }
             None => return Err(malformed("it has no version".to_string())),
+            found => {
+                return Err(RaceError::WrongVersion {
+                    path: path.to_path_buf(),
+                    found: shown(found),
+                })
+            }
+        };
+        // Version 1 stored the seed as an integer: read it into version 2's string form.
+        match (version, value.get("seed")) {
+            (1, Some(toml::Value::Integer(seed))) if *seed >= 0 => {
+                let seed = seed.to_string();
+                value.insert("seed".to_string(), toml::Value::String(seed));
+            }
+            (1, found) => {
+                return Err(malformed(format!(
+                    "its seed must be an integer from 0 to {} in version 1, not {}",
+                    i64::MAX,
+                    shown(found)
+                )))
+            }
+            (_, Some(toml::Value::String(seed))) if seed.parse::<u64>().is_ok() => {}
+            (_, found) => {
+                return Err(malformed(format!(
+                    "its seed must be a string of a whole number from 0 to {}, not {}",
+                    u64::MAX,
+                    shown(found)
+                )))
+            }
         }
-        let race: RaceFile = value
+        let mut race: RaceFile = value
             .try_into()
             .map_err(|e: toml::de::Error| malformed(one_line(e.message())))?;
         let schedule = decode_schedule(&race.schedule).map_err(malformed)?;
@@ -195,6 +250,14 @@ impl RaceFile {
                 schedule.len(),
                 race.events.len()
             )));
+        }
+        // Read from an older version, it is this version's now: written back, it says so.
+        race.version = VERSION;
+        check_backend_label(&race.backend).map_err(malformed)?;
+        if race.execution == 0 {
+            return Err(malformed(
+                "its execution is 0; executions count from 1".to_string(),
+            ));
         }
         if let Some(t) = schedule.iter().find(|&&t| t >= race.threads.len()) {
             return Err(malformed(format!(
@@ -353,48 +416,4 @@ impl ReplayReport {
         }
         out
     }
-}
-
-/// `[0, 0, 1, 0]` → `"0*2 1 0"`.
-pub fn encode_schedule(schedule: &[usize]) -> String {
-    let mut runs: Vec<(usize, usize)> = Vec::new();
-    for &t in schedule {
-        match runs.last_mut() {
-            Some((thread, n)) if *thread == t => *n += 1,
-            _ => runs.push((t, 1)),
-        }
-    }
-    runs.iter()
-        .map(|&(t, n)| {
-            if n == 1 {
-                t.to_string()
-            } else {
-                format!("{t}*{n}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The inverse of [`encode_schedule`]; an error names the bad run.
-pub fn decode_schedule(text: &str) -> Result<Vec<usize>, String> {
-    let mut out = Vec::new();
-    for run in text.split_whitespace() {
-        let bad =
-            || format!("its schedule has a bad run `{run}` (expected THREAD or THREAD*COUNT)");
-        let (t, n) = match run.split_once('*') {
-            Some((t, n)) => (t, n.parse::<usize>().map_err(|_| bad())?),
-            None => (run, 1),
-        };
-        let t = t.parse::<usize>().map_err(|_| bad())?;
-        if n == 0 || out.len() + n > 10_000_000 {
-            return Err(bad());
-        }
-        out.extend(std::iter::repeat_n(t, n));
-    }
-    Ok(out)
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }

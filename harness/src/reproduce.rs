@@ -28,6 +28,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+/// The largest log read: the events of one execution, not a day of production output.
+pub const MAX_LOG_BYTES: u64 = 16 * 1024 * 1024;
+
 /// One line of a production log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogEntry {
@@ -45,9 +48,21 @@ pub struct ProductionLog {
 }
 
 impl ProductionLog {
+    /// Read and parse a log file: a regular file of at most [`MAX_LOG_BYTES`].
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+        let meta = std::fs::metadata(path).map_err(cannot)?;
+        if !meta.is_file() {
+            return Err(format!("{} is not a regular file", path.display()));
+        }
+        if meta.len() > MAX_LOG_BYTES {
+            return Err(format!(
+                "{} has {} bytes, more than the {MAX_LOG_BYTES} a log may have",
+                path.display(),
+                meta.len()
+            ));
+        }
+        let text = std::fs::read_to_string(path).map_err(cannot)?;
         Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
@@ -63,7 +78,8 @@ impl ProductionLog {
             }
             let mut time = None;
             if let Some((first, after)) = rest.split_once(char::is_whitespace) {
-                if let Some(nanos) = parse_time(first) {
+                let parsed = parse_time(first).map_err(|e| format!("line {line}: {e}"))?;
+                if let Some(nanos) = parsed {
                     if let Some((before, at)) = last_time {
                         if nanos < before {
                             return Err(format!(
@@ -131,51 +147,110 @@ impl LogEntry {
     }
 }
 
-/// A timestamp's position in nanoseconds, if `s` is one (for the order check only).
-fn parse_time(s: &str) -> Option<u128> {
-    let s = s.trim_start_matches('+');
+/// A timestamp's position in nanoseconds if `s` is one (for the order check only); `Ok(None)`
+/// if it is not a timestamp but the label's first word; an error if it looks like a timestamp
+/// (a digit, then only digits and `-:.T+Z`) but is not a valid one.
+fn parse_time(s: &str) -> Result<Option<u128>, String> {
+    let s = s.strip_prefix('+').unwrap_or(s);
     // A duration since start: 12s, 1.5s, 250ms, 40us, 7ns.
     for (unit, scale) in [("ms", 1e6), ("us", 1e3), ("ns", 1.0), ("s", 1e9)] {
         if let Some(n) = s.strip_suffix(unit) {
-            if let Ok(v) = n.parse::<f64>() {
-                if v >= 0.0 && v.is_finite() {
-                    return Some((v * scale) as u128);
-                }
+            if n.starts_with(|c: char| c.is_ascii_digit())
+                && n.chars().all(|c| c.is_ascii_digit() || c == '.')
+            {
+                return match n.parse::<f64>() {
+                    Ok(v) if v.is_finite() => Ok(Some((v * scale) as u128)),
+                    _ => Err(format!("`{s}` is not a duration (e.g. 12.5s, 250ms)")),
+                };
             }
         }
     }
-    // A date-time (2025-08-26T23:16:35.147Z) or a time of day (23:16:35.147): compare the
-    // clock part; the date, if any, in front.
+    let looks_like_time = s.starts_with(|c: char| c.is_ascii_digit())
+        && s.contains(':')
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || "-:.T+Z".contains(c));
+    if !looks_like_time {
+        return Ok(None);
+    }
+    date_time(s)
+        .map(Some)
+        .map_err(|why| format!("`{s}` is not a valid time: {why}"))
+}
+
+/// A date-time (2025-08-26T23:16:35.147Z, with an optional `Z` or `±HH:MM`) or a time of day
+/// (23:16:35.147), in nanoseconds from an arbitrary origin: the date, if any, counts in days.
+fn date_time(s: &str) -> Result<u128, String> {
     let (date, clock) = match s.split_once('T') {
         Some((d, c)) => (Some(d), c),
         None => (None, s),
     };
     let day = match date {
-        Some(d) => {
-            let parts: Vec<&str> = d.split('-').collect();
-            if parts.len() != 3 || !parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit())) {
-                return None;
-            }
-            parts.iter().fold(0u128, |acc, p| {
-                acc * 10u128.pow(p.len() as u32) + p.parse::<u128>().unwrap_or(0)
-            })
-        }
+        Some(d) => day_number(d)?,
         None => 0,
     };
-    let clock = clock.trim_end_matches('Z');
-    let clock = clock.split(['+']).next()?;
+    let clock = clock.strip_suffix('Z').unwrap_or(clock);
+    // A zone offset only shifts the clock; the order check compares the clock as written.
+    let clock = match clock.find(['+', '-']) {
+        Some(at) => {
+            let offset = &clock[at + 1..];
+            let ok = offset.len() == 5
+                && offset.as_bytes()[2] == b':'
+                && offset[..2].parse::<u8>().is_ok_and(|h| h <= 23)
+                && offset[3..].parse::<u8>().is_ok_and(|m| m <= 59);
+            if !ok {
+                return Err(format!("bad zone offset `{}`", &clock[at..]));
+            }
+            &clock[..at]
+        }
+        None => clock,
+    };
     let parts: Vec<&str> = clock.split(':').collect();
-    if parts.len() != 3 {
-        return None;
+    let [h, m, sec] = parts[..] else {
+        return Err("expected HH:MM:SS".to_string());
+    };
+    let two_digits = |p: &str| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit());
+    let whole_sec = sec.split('.').next().unwrap_or_default();
+    if !two_digits(h) || !two_digits(m) || !two_digits(whole_sec) {
+        return Err("expected HH:MM:SS with two digits each".to_string());
     }
-    let h: u128 = parts[0].parse().ok()?;
-    let m: u128 = parts[1].parse().ok()?;
-    let sec: f64 = parts[2].parse().ok()?;
+    let (h, m): (u128, u128) = (h.parse().unwrap_or(99), m.parse().unwrap_or(99));
+    let sec: f64 = sec.parse().map_err(|_| format!("bad seconds `{sec}`"))?;
     if h > 23 || m > 59 || !(0.0..61.0).contains(&sec) {
-        return None;
+        return Err("hour above 23, minute above 59 or second above 60".to_string());
     }
     let nanos = (h * 3600 + m * 60) * 1_000_000_000 + (sec * 1e9) as u128;
-    Some(day * 86_400_000_000_000 + nanos)
+    Ok(day * 86_400_000_000_000 + nanos)
+}
+
+/// `YYYY-MM-DD` as a day number that orders dates (not a calendar's count of days).
+fn day_number(date: &str) -> Result<u128, String> {
+    let parts: Vec<&str> = date.split('-').collect();
+    let [y, m, d] = parts[..] else {
+        return Err("expected a date YYYY-MM-DD".to_string());
+    };
+    let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
+    if !digits(y, 4) || !digits(m, 2) || !digits(d, 2) {
+        return Err("expected a date YYYY-MM-DD".to_string());
+    }
+    let (y, m, d): (u128, u128, u128) = (
+        y.parse().unwrap_or(0),
+        m.parse().unwrap_or(0),
+        d.parse().unwrap_or(0),
+    );
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in_month = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(format!("month {m} is not 1 to 12")),
+    };
+    if !(1..=days_in_month).contains(&d) {
+        return Err(format!(
+            "day {d} is not in month {m}, which has {days_in_month} days"
+        ));
+    }
+    Ok((y * 12 + m) * 31 + d)
 }
 
 /// `pattern` matches `text`, where `*` in the pattern matches any run of characters.
@@ -349,12 +424,39 @@ mod tests {
 
     #[test]
     fn times_of_every_form_parse() {
-        assert_eq!(parse_time("1.5s"), Some(1_500_000_000));
-        assert_eq!(parse_time("250ms"), Some(250_000_000));
+        assert_eq!(parse_time("1.5s"), Ok(Some(1_500_000_000)));
+        assert_eq!(parse_time("250ms"), Ok(Some(250_000_000)));
         assert!(parse_time("2025-08-26T23:16:35.147Z") > parse_time("2025-08-25T23:59:59Z"));
-        assert!(parse_time("23:16:35.147").is_some());
-        assert_eq!(parse_time("Acquired"), None);
-        assert_eq!(parse_time("lock:"), None);
+        assert!(parse_time("2025-08-26T23:16:35+02:00").unwrap().is_some());
+        assert!(parse_time("2024-02-29T00:00:00Z").unwrap().is_some());
+        assert!(parse_time("23:16:35.147").unwrap().is_some());
+        assert_eq!(parse_time("Acquired"), Ok(None));
+        assert_eq!(parse_time("lock:"), Ok(None));
+        assert_eq!(parse_time("seconds"), Ok(None));
+    }
+
+    #[test]
+    fn impossible_times_are_errors_not_labels() {
+        for bad in [
+            "2025-13-45T10:00:00Z",
+            "2025-02-29T10:00:00Z",
+            "2025-04-31T10:00:00",
+            "25:00:00",
+            "10:61:00",
+            "10:00:61",
+            "1:2:3",
+            "10:00",
+            "2025-1-1T10:00:00",
+            "10:00:00+99:00",
+        ] {
+            let err = parse_time(bad).unwrap_err();
+            assert!(err.contains(bad), "{bad}: {err}");
+        }
+        let err = ProductionLog::parse("2025-13-45T10:00:00Z [main] a\n").unwrap_err();
+        assert!(
+            err.starts_with("line 1: `2025-13-45T10:00:00Z` is not a valid time"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! Each model keeps the real system's names, call order and log messages (as trace labels), and
 //! has a `Variant` enum: the bug as reported and its fixes.
 
+#![forbid(unsafe_code)]
+
 pub mod async_compaction;
 pub mod async_lease;
 pub mod async_lock_manager;

@@ -7,6 +7,8 @@
 //! table interleaves raw and racecheck runs and prints the median ratio of their times (the
 //! target is 1.05×): interleaving keeps the machine's load changes out of the ratio.
 
+#![forbid(unsafe_code)]
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use racecheck::{BackendKind, Check};
 use std::hint::black_box;

@@ -13,6 +13,8 @@
 //! The database lives in the system temporary directory (a real disk, so
 //! commits pay for fsync) unless `RACECHECK_SQLITE_TMPDIR` names another place.
 
+#![forbid(unsafe_code)]
+
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::sync::{Barrier, Mutex};

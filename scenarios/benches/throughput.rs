@@ -6,6 +6,8 @@
 //! say) is left out with a note. Real threads run few executions per iteration: each costs a
 //! real spawn and, for the lease models, milliseconds of scaled real time.
 
+#![forbid(unsafe_code)]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use racecheck::{BackendKind, Expect, Variant};
 use racecheck_scenarios::catalogue;

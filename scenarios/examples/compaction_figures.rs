@@ -1,6 +1,8 @@
 //! Lock hold time and throughput of the compaction variants, in virtual time:
 //! `cargo run --release -p racecheck-scenarios --example compaction_figures [ROUNDS]`.
 
+#![forbid(unsafe_code)]
+
 fn main() {
     let rounds = std::env::args()
         .nth(1)

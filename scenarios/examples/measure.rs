@@ -9,6 +9,8 @@
 //! racecheck or (with `raw`) directly:
 //! `valgrind --tool=callgrind target/release/examples/measure profile raw 2000`.
 
+#![forbid(unsafe_code)]
+
 use racecheck::{BackendKind, Check};
 use racecheck_scenarios::catalogue;
 use std::time::Instant;

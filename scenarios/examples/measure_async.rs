@@ -3,6 +3,8 @@
 //!
 //! `cargo run --release -p racecheck-scenarios --example measure_async`
 
+#![forbid(unsafe_code)]
+
 use racecheck::{BackendKind, Verdict};
 use racecheck_scenarios::catalogue;
 use std::time::{Duration, Instant};

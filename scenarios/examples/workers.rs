@@ -5,6 +5,8 @@
 //!
 //! `cargo run --release -p racecheck-scenarios --example workers [ROUNDS] [EXECUTIONS]`
 
+#![forbid(unsafe_code)]
+
 use racecheck::BackendKind;
 use racecheck_scenarios::catalogue;
 use std::time::Instant;

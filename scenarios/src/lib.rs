@@ -4,6 +4,8 @@
 //! `racecheck list` prints it; `racecheck check` runs it; `cargo test -p racecheck-scenarios`
 //! asserts every variant's expected outcome under every backend and replays `races/*.race`.
 
+#![forbid(unsafe_code)]
+
 pub mod compaction;
 pub mod lease;
 pub mod lock_manager;

@@ -129,6 +129,7 @@ pub fn page(t: &Timeline, notes: &[String]) -> String {
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="generator" content="racecheck">
 <title>{title}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 24px; color: #222; }}

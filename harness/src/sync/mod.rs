@@ -5,6 +5,7 @@
 
 pub mod atomic;
 mod mutex;
+#[allow(unsafe_code)] // its guards reach the data: SAFETY comments in the module
 mod rwlock;
 
 pub use mutex::{Condvar, Mutex, MutexGuard, WaitTimeoutResult};

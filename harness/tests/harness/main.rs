@@ -1,5 +1,7 @@
 //! The harness's own tests, one binary: small models whose outcome is known, under every backend.
 
+#![forbid(unsafe_code)]
+
 mod future;
 mod models;
 mod outcomes;

@@ -132,7 +132,8 @@ fn check_finds_the_bug_writes_a_race_and_exits_zero_when_all_is_as_expected() {
         .path()
         .join("races/lock_manager.lock.pctd3.race")
         .exists());
-    // A second run keeps the first run's race file and says where the new one went.
+    // A second run into the same directory is refused before it runs: the first report stays.
+    let summary = std::fs::read(dir.path().join("summary.md")).unwrap();
     let again = racecheck(&[
         "check",
         "lock_manager",
@@ -143,13 +144,17 @@ fn check_finds_the_bug_writes_a_race_and_exits_zero_when_all_is_as_expected() {
         "--report",
         report,
     ]);
-    assert!(String::from_utf8_lossy(&again.stdout).contains("lock_manager.lock.pctd3.2.race"));
+    assert_one_line_error(&again, "already holds a report");
+    assert_eq!(
+        std::fs::read(dir.path().join("summary.md")).unwrap(),
+        summary
+    );
 }
 
 #[test]
 fn check_exits_one_when_a_bug_goes_unfound() {
     let dir = tempfile::tempdir().unwrap();
-    let report = dir.path().to_str().unwrap();
+    let (fix, bug) = (dir.path().join("fix"), dir.path().join("bug"));
     // DFS reaches the deadlock at its fifth execution; one is too few.
     let out = racecheck(&[
         "check",
@@ -161,7 +166,7 @@ fn check_exits_one_when_a_bug_goes_unfound() {
         "--iterations",
         "5",
         "--report",
-        report,
+        fix.to_str().unwrap(),
     ]);
     assert_eq!(
         out.status.code(),
@@ -178,7 +183,7 @@ fn check_exits_one_when_a_bug_goes_unfound() {
         "--iterations",
         "1",
         "--report",
-        report,
+        bug.to_str().unwrap(),
     ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");

@@ -2,9 +2,13 @@
 //! recorded races replayed, determinism, the CLI's handling of bad input, and real SQLite as
 //! the judge of the SQLite model (conformance rows, outcome sets).
 
+#![forbid(unsafe_code)]
+
+mod bad_input;
 mod cli;
 mod compaction_figures;
 mod expectations;
+mod fuzz;
 mod lease_configs;
 mod races;
 mod real_threads;

@@ -1,9 +1,9 @@
 //! Seed 004: the ChromaDB compaction Lambda's four phases over shared stores.
 //!
 //! The stores are an object store (S3) holding snapshots and a "latest snapshot" pointer
-//! guarded by a version (a compare-and-swap, SEMANTICS.md C), a cache file system (EFS) holding
-//! a copy of some snapshot tagged with its pointer version, and the Redis-like lease lock of
-//! [`crate::lease::LockService`].
+//! guarded by a version (a compare-and-swap: S3 conditional writes, `If-Match`), a cache file
+//! system (EFS) holding a copy of some snapshot tagged with its pointer version, and the
+//! Redis-like lease lock of [`crate::lease::LockService`].
 //!
 //! As built ([`Protocol::UploadUnderLock`]) a compaction is:
 //! 1. off-lock: read the pointer, copy the snapshot to local storage (from EFS when its

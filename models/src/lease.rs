@@ -1,10 +1,11 @@
 //! Lease locks with TTLs, heartbeats, tokens and fencing (seeds 000, 003 and 004).
 //!
-//! The lock service is Redis-like, as SEMANTICS.md B2 describes it: `SET key token NX PX ttl`
-//! to acquire, a check-and-`PEXPIRE` to renew, compare-and-delete (or, wrongly, a plain `DEL`)
-//! to release, and `INCR` for a fencing counter kept outside the lock keys. Expiry runs on the
-//! service's clock, which is racecheck's virtual clock, so "the holder paused longer than its
-//! TTL" is an interleaving the schedulers explore.
+//! The lock service is Redis-like (<https://redis.io/commands/set/>, "Patterns"; fencing as in
+//! Kleppmann, "How to do distributed locking", 2016): `SET key token NX PX ttl` to acquire, a
+//! check-and-`PEXPIRE` to renew, compare-and-delete (or, wrongly, a plain `DEL`) to release,
+//! and `INCR` for a fencing counter kept outside the lock keys. Expiry runs on the service's
+//! clock, which is racecheck's virtual clock, so "the holder paused longer than its TTL" is an
+//! interleaving the schedulers explore.
 //!
 //! The protected resource is a counter that holders read, work on, and write back. Fenced, it
 //! rejects any access (read or write) whose token is below the highest it has seen: fencing on
@@ -111,10 +112,11 @@ impl LockService {
     }
 }
 
-/// The DynamoDB lock client's item (SEMANTICS.md B1): no expiry on the server. A waiter notes
-/// the item's record version number (RVN) and takes the lock over only once it has seen the
-/// same RVN for a whole lease (plus the client's extra second) on its own clock. A heartbeat
-/// writes a new RVN on condition that the item is still the holder's.
+/// The DynamoDB lock client's item (awslabs/amazon-dynamodb-lock-client,
+/// `AmazonDynamoDBLockClient.java`, `acquireLock` and `sendHeartbeat`): no expiry on the
+/// server. A waiter notes the item's record version number (RVN) and takes the lock over only
+/// once it has seen the same RVN for a whole lease (plus the client's extra second) on its own
+/// clock. A heartbeat writes a new RVN on condition that the item is still the holder's.
 ///
 /// The client conditions on the RVN and the owner; here every grant has a new owner token, so
 /// a condition on the owner catches the same takeovers. RVNs are unique but unordered (random

@@ -7,7 +7,9 @@
 //! Transactions are issued as plain SQL (`BEGIN IMMEDIATE`, `COMMIT`, ...), not
 //! through `rusqlite::Transaction`: a `Transaction` whose `commit()` fails is
 //! rolled back on drop, which would hide SQLite's "failed COMMIT keeps the
-//! transaction open" behaviour [SEM A3].
+//! transaction open" behaviour (<https://www.sqlite.org/lang_transaction.html>;
+//! rusqlite `src/transaction.rs`: `Transaction::commit` consumes the
+//! transaction and its `Drop` rolls back).
 
 use std::path::Path;
 use std::time::Duration;
@@ -53,7 +55,8 @@ impl From<rusqlite::Error> for SetupError {
 /// Busy handling of one connection.
 ///
 /// Always set explicitly: `rusqlite::Connection::open` installs a 5000 ms
-/// busy timeout by default [SEM A3].
+/// busy timeout by default (rusqlite `src/inner_connection.rs`,
+/// `InnerConnection::open_with_flags`).
 pub enum BusyPolicy {
     /// No busy handler (`busy_timeout(0)`): SQLITE_BUSY at once.
     NoWait,
@@ -105,7 +108,7 @@ impl RealDb {
     /// load `data`. The set-up connection stays open for the life of the
     /// `RealDb`; in WAL mode this keeps the WAL index alive, so connections
     /// opened later never have to run WAL recovery (SQLITE_BUSY_RECOVERY,
-    /// [SEM A2 last bullet]).
+    /// <https://www.sqlite.org/rescode.html#busy_recovery>).
     pub fn create(mode: JournalMode, data: &Table) -> Result<Self, SetupError> {
         Self::create_in(&std::env::temp_dir(), mode, data)
     }

@@ -2,10 +2,12 @@
 //! database file.
 //!
 //! No threads, no I/O, no clocks: the engine is a value you call methods on.
-//! Sources of the rules are cited inline as `[SEM Ax]` (the project's
-//! `shared/SEMANTICS.md`, part A), `[doc: page]` (sqlite.org documentation) or
-//! `[src: function]` (SQLite 3.54 amalgamation, as bundled by
-//! libsqlite3-sys 0.40).
+//! Sources of the rules are cited inline as `[doc: page]` (the sqlite.org
+//! page `https://www.sqlite.org/<page>.html`, with a section title or a short
+//! quoted phrase where the page is long), `[src: function]` (SQLite 3.54
+//! amalgamation, as bundled by libsqlite3-sys 0.40) or `[conformance row R]`
+//! (row R of `scenarios/tests/scenarios/sqlite_conformance.rs`, where the
+//! behaviour is observed on real SQLite and the engine is checked against it).
 //!
 //! # Two granularities
 //!
@@ -63,9 +65,10 @@ pub type Table = BTreeMap<String, String>;
 /// Journal mode of the database file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum JournalMode {
-    /// Rollback journal (DELETE/TRUNCATE/PERSIST): file locks [SEM A1].
+    /// Rollback journal (DELETE/TRUNCATE/PERSIST): file locks
+    /// [doc: lockingv3 "Locking"].
     Rollback,
-    /// Write-ahead log: snapshots plus one write lock [SEM A2].
+    /// Write-ahead log: snapshots plus one write lock [doc: wal "Concurrency"].
     Wal,
 }
 
@@ -183,8 +186,8 @@ impl fmt::Display for StepResult {
     }
 }
 
-/// Rollback-journal file lock of one connection [SEM A1;
-/// doc: lockingv3, c3ref/c_lock_exclusive].
+/// Rollback-journal file lock of one connection [doc: lockingv3,
+/// c3ref/c_lock_exclusive].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Lock {
     Unlocked,
@@ -498,13 +501,13 @@ impl Engine {
     ///   [src: btreeBeginTrans releases via unlockBtreeIfUnused];
     /// * explicit `COMMIT` waiting for EXCLUSIVE: the transaction stays open
     ///   and PENDING is kept, so new readers stay locked out and the COMMIT
-    ///   can be retried [SEM A1; doc: lang_transaction];
+    ///   can be retried [doc: lang_transaction; conformance row S2];
     /// * autocommit write waiting for EXCLUSIVE: the implicit transaction is
     ///   rolled back [src: sqlite3VdbeHalt rolls back on a failed
     ///   auto-commit];
     /// * `BEGIN EXCLUSIVE` waiting for EXCLUSIVE: all locks released, no
-    ///   transaction [SEM A1 S6] (issued inside a read transaction it keeps
-    ///   PENDING and the transaction instead).
+    ///   transaction [conformance row S6] (issued inside a read transaction
+    ///   it keeps PENDING and the transaction instead).
     ///
     /// # Panics
     /// If `c` is not waiting.
@@ -606,12 +609,12 @@ impl Engine {
     }
 
     /// A new SHARED lock is refused while anyone holds PENDING or EXCLUSIVE
-    /// [SEM A1 table; doc: lockingv3 "PENDING ... no new SHARED locks"].
+    /// [doc: lockingv3 "PENDING ... no new SHARED locks"].
     fn shared_ok(&self, c: ConnId) -> bool {
         self.others(c).all(|k| k.lock < Lock::Pending)
     }
 
-    /// Only one RESERVED (or higher) lock per file [SEM A1; doc: lockingv3].
+    /// Only one RESERVED (or higher) lock per file [doc: lockingv3].
     fn reserved_ok(&self, c: ConnId) -> bool {
         self.others(c).all(|k| k.lock < Lock::Reserved)
     }

@@ -3,7 +3,9 @@
 //! engine is `racecheck_models::sqlite::engine`, the code the facade model runs;
 //! a mismatch prints the row, its statement order and both sides' results.
 //!
-//! Rows S1-S6 follow SEMANTICS.md A1/A2's deterministic trace. The seed rows
+//! Rows S1-S6 are a deterministic trace of the lock rules of
+//! <https://www.sqlite.org/lockingv3.html>, lang_transaction.html and
+//! wal.html (the busy handler per c3ref/busy_handler.html). The seed rows
 //! model seed 001 (`acquire_lock`: BEGIN; SELECT ticket; UPDATE ticket;
 //! COMMIT; rollback on error), each thread on its own ticket.
 //!
@@ -125,8 +127,8 @@ fn both_waits(name: &str, mode: JournalMode, order: Vec<Item>) -> Vec<Row> {
     ]
 }
 
-/// SEMANTICS.md A1/A2 deterministic trace S1-S6, both journal modes, busy
-/// timeout 0 and a (gated) busy timeout.
+/// Deterministic trace S1-S6 (sqlite.org lockingv3, lang_transaction, wal),
+/// both journal modes, busy timeout 0 and a (gated) busy timeout.
 #[test]
 fn semantics_trace_s1_to_s6() {
     let mut rows = Vec::new();

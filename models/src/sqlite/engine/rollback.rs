@@ -1,4 +1,5 @@
-//! The rollback-journal half of the engine: file locks UNLOCKED..EXCLUSIVE [SEM A1].
+//! The rollback-journal half of the engine: file locks UNLOCKED..EXCLUSIVE
+//! [doc: lockingv3 "Locking"].
 
 use super::{Begin, ConnId, Engine, Lock, Op, Phase, Progress, StepResult, Stmt, WaitFor};
 
@@ -8,8 +9,8 @@ impl Engine {
             Phase::Start => self.rb_start(c, op),
             Phase::RbReadShared => {
                 // UNLOCKED -> SHARED: a transaction starts from nothing, so
-                // the busy handler applies [SEM A1 "busy handler invoked";
-                // src: btreeBeginTrans loop runs while inTransaction==NONE].
+                // the busy handler applies [doc: c3ref/busy_handler; src:
+                // btreeBeginTrans loop runs while inTransaction==NONE].
                 if !self.shared_ok(c) {
                     op.waiting = Some(WaitFor::Shared);
                     return Progress::Blocked;
@@ -21,7 +22,8 @@ impl Engine {
                 let v = self.visible(c, key);
                 if self.conns[c].explicit {
                     // First read of a deferred transaction: SHARED is held to
-                    // COMMIT/ROLLBACK [SEM A1 table].
+                    // COMMIT/ROLLBACK [doc: lockingv3 "Transaction Control At The
+                    // SQL Level"].
                     Progress::Done(StepResult::Value(v))
                 } else {
                     // Autocommit read: SHARED is held while the statement runs.
@@ -36,7 +38,7 @@ impl Engine {
             }
             Phase::RbWriteShared => {
                 // A write transaction from nothing takes SHARED first
-                // [SEM A1 table "taking SHARED first if needed"].
+                // [doc: lockingv3 "Writing to a database file"].
                 if !self.shared_ok(c) {
                     op.waiting = Some(WaitFor::Shared);
                     return Progress::Blocked;
@@ -49,8 +51,9 @@ impl Engine {
                 if !self.reserved_ok(c) {
                     // The SHARED just taken is dropped again and, because no
                     // transaction was open, the busy handler is invoked
-                    // [SEM A1; src: btreeBeginTrans -> unlockBtreeIfUnused,
-                    // then btreeInvokeBusyHandler]. The retry starts over.
+                    // [conformance row S4; src: btreeBeginTrans ->
+                    // unlockBtreeIfUnused, then btreeInvokeBusyHandler]. The
+                    // retry starts over.
                     self.conns[c].lock = Lock::Unlocked;
                     op.phase = Phase::RbWriteShared;
                     op.waiting = Some(WaitFor::Reserved);
@@ -60,7 +63,8 @@ impl Engine {
                 self.conns[c].rb_write = true;
                 match &op.stmt {
                     Stmt::Begin(Begin::Immediate) => {
-                        // BEGIN IMMEDIATE: RESERVED now [SEM A1 table, S4].
+                        // BEGIN IMMEDIATE: RESERVED now [doc: lang_transaction;
+                        // conformance row S4].
                         Progress::Done(self.begin_done(c))
                     }
                     Stmt::Begin(Begin::Exclusive) => {
@@ -69,7 +73,7 @@ impl Engine {
                     }
                     Stmt::Write(k, v) => {
                         // Changes stay in the page cache under RESERVED
-                        // [SEM A1 table].
+                        // [doc: lockingv3 "Writing to a database file"].
                         self.conns[c].pending.insert(k.clone(), v.clone());
                         if self.conns[c].explicit {
                             Progress::Done(StepResult::Ok)
@@ -85,8 +89,8 @@ impl Engine {
             Phase::RbExclusive => {
                 // RESERVED -> PENDING -> EXCLUSIVE. PENDING is taken even when
                 // EXCLUSIVE fails and is kept while waiting: new SHAREDs are
-                // refused [SEM A1 S2; src: unixLock]. The wait uses the busy
-                // handler [src: pager_wait_on_lock].
+                // refused [conformance row S2; src: unixLock]. The wait uses
+                // the busy handler [src: pager_wait_on_lock].
                 if !self.exclusive_ok(c) {
                     self.conns[c].lock = Lock::Pending;
                     op.waiting = Some(WaitFor::Exclusive);
@@ -95,7 +99,7 @@ impl Engine {
                 self.conns[c].lock = Lock::Exclusive;
                 if op.stmt == Stmt::Begin(Begin::Exclusive) {
                     // BEGIN EXCLUSIVE holds EXCLUSIVE until the end of the
-                    // transaction [SEM A1 table, S6].
+                    // transaction [doc: lang_transaction; conformance row S6].
                     self.conns[c].rb_write = true;
                     return Progress::Done(self.begin_done(c));
                 }
@@ -127,9 +131,9 @@ impl Engine {
         let lock = self.conns[c].lock;
         match &op.stmt {
             Stmt::Begin(kind) => match kind {
-                // BEGIN DEFERRED merely sets a flag [SEM A1 table;
-                // doc: lang_transaction]. Inside a transaction: "cannot
-                // start a transaction within a transaction".
+                // BEGIN DEFERRED merely sets a flag [doc: lang_transaction].
+                // Inside a transaction: "cannot start a transaction within a
+                // transaction".
                 Begin::Deferred if explicit => Self::misuse(),
                 Begin::Deferred => {
                     self.conns[c].explicit = true;
@@ -180,7 +184,7 @@ impl Engine {
             Stmt::Write(key, value) => match lock {
                 Lock::Unlocked => {
                     // Write-first (deferred txn or autocommit): a transaction
-                    // from nothing, busy handler applies [SEM A1, S4].
+                    // from nothing, busy handler applies [conformance row S4].
                     op.phase = Phase::RbWriteShared;
                     self.rb_action(c, op)
                 }
@@ -188,7 +192,7 @@ impl Engine {
                     // Upgrade of a transaction that already read: if another
                     // connection holds RESERVED or more, SQLITE_BUSY at once,
                     // the busy handler is NOT invoked (it could deadlock)
-                    // [SEM A1 S1; doc: c3ref/busy_handler; src:
+                    // [conformance row S1; doc: c3ref/busy_handler; src:
                     // btreeBeginTrans]. The transaction stays open, SHARED
                     // is kept.
                     if !self.reserved_ok(c) {
@@ -222,8 +226,9 @@ impl Engine {
                     return Progress::Done(StepResult::Ok);
                 }
                 // A write txn commits via RESERVED->PENDING->EXCLUSIVE
-                // [SEM A1 table, S2]. This holds even when it changed
-                // nothing (BEGIN IMMEDIATE; COMMIT beside a reader waits):
+                // [doc: lockingv3 "Writing to a database file"; conformance
+                // row S2]. This holds even when it changed nothing (BEGIN
+                // IMMEDIATE; COMMIT beside a reader waits):
                 // vdbeCommit takes EXCLUSIVE for every write transaction
                 // before the pager sees that there is nothing to write
                 // [conformance row X2; src: vdbeCommit ->

@@ -1,4 +1,5 @@
-//! The WAL half of the engine: read snapshots and one write lock [SEM A2].
+//! The WAL half of the engine: read snapshots and one write lock
+//! [doc: wal "Concurrency"].
 
 use super::{Begin, ConnId, Engine, Op, Phase, Progress, StepResult, Stmt, WaitFor};
 
@@ -7,7 +8,7 @@ impl Engine {
         match op.phase {
             Phase::Start => self.wal_start(c, op),
             Phase::WalSnapshot => {
-                // Readers never wait [SEM A2 first bullet].
+                // Readers never wait [doc: wal "Concurrency"].
                 self.conns[c].snapshot = Some(self.version());
                 op.phase = Phase::WalWriteLock;
                 Progress::Yield
@@ -20,8 +21,7 @@ impl Engine {
                     // BUSY_SNAPSHOT is turned into BUSY because no
                     // transaction was open), so the busy handler is invoked
                     // and the retry starts over with a fresh snapshot
-                    // [SEM A2 "write-first deferred txn ... honoured";
-                    // src: btreeBeginTrans].
+                    // [conformance row S4; src: btreeBeginTrans].
                     self.conns[c].snapshot = None;
                     op.phase = Phase::WalSnapshot;
                     op.waiting = Some(WaitFor::WalWriteLock);
@@ -30,7 +30,7 @@ impl Engine {
                 self.wal_writer = Some(c);
                 match &op.stmt {
                     // BEGIN IMMEDIATE and EXCLUSIVE are the same in WAL
-                    // [SEM A2; doc: lang_transaction].
+                    // [doc: lang_transaction].
                     Stmt::Begin(_) => Progress::Done(self.begin_done(c)),
                     Stmt::Write(k, v) => {
                         self.conns[c].pending.insert(k.clone(), v.clone());
@@ -48,7 +48,8 @@ impl Engine {
                 // The commit is appended and the new index header published;
                 // the write lock is released afterwards [src: walFrames
                 // writes the header; sqlite3WalEndWriteTransaction unlocks].
-                // Committing never waits for readers [SEM A2].
+                // Committing never waits for readers [doc: wal "Concurrency";
+                // conformance row S2].
                 self.publish(c);
                 self.conns[c].explicit = false;
                 op.phase = Phase::WalRelease;
@@ -66,8 +67,8 @@ impl Engine {
     /// Upgrade of a WAL read transaction to a write transaction: no busy
     /// handler. Write lock held -> SQLITE_BUSY; free but someone committed
     /// after our snapshot -> BUSY_SNAPSHOT. Both at once; the transaction
-    /// stays open [SEM A2; src: sqlite3WalBeginWriteTransaction checks the
-    /// lock first, then the header].
+    /// stays open [doc: rescode#busy_snapshot; conformance rows S1, S3; src:
+    /// sqlite3WalBeginWriteTransaction checks the lock first, then the header].
     fn wal_upgrade(&mut self, c: ConnId, snap: usize) -> StepResult {
         if self.wal_writer.is_some() {
             StepResult::Busy
@@ -97,7 +98,7 @@ impl Engine {
                     r => Progress::Done(r),
                 },
                 // Take the write lock up front, honouring the busy timeout
-                // [SEM A2 S4/S5].
+                // [conformance rows S4, S5].
                 (_, None) => {
                     op.phase = Phase::WalSnapshot;
                     self.wal_action(c, op)
@@ -105,7 +106,7 @@ impl Engine {
             },
             Stmt::Read(key) => {
                 // The snapshot is taken at the first read and kept for the
-                // whole transaction [SEM A2; doc: wal "isolation"].
+                // whole transaction [doc: wal "isolation"].
                 if self.conns[c].snapshot.is_none() {
                     self.conns[c].snapshot = Some(self.version());
                 }

@@ -11,6 +11,9 @@
 //! }
 //! ```
 
+// The example is a whole binary: its `fn main` is the point.
+#![allow(clippy::needless_doctest_main)]
+
 pub mod bench;
 mod command;
 pub mod report;

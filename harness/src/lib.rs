@@ -56,6 +56,7 @@ mod rt;
 pub mod scenario;
 pub mod shrink;
 pub mod sync;
+pub mod test_api;
 pub mod thread;
 pub mod time;
 pub mod trace;
@@ -66,6 +67,7 @@ pub use parallel::Shard;
 pub use race::{RaceError, RaceFile, ReplayReport};
 pub use scenario::{Catalogue, Scenario, Variant};
 pub use shrink::{ScheduleSize, ShrinkBudget, Shrunk};
+pub use test_api::{check_dfs, check_pct, check_random, check_threads, model, ReplayedRace};
 
 /// The panic payload of a failed [`invariant!`]: the execution fails as
 /// [`Outcome::Invariant`] rather than as a panic.
@@ -73,14 +75,22 @@ pub use shrink::{ScheduleSize, ShrinkBudget, Shrunk};
 pub struct InvariantFailed(pub String);
 
 /// Assert a model's invariant: if `cond` is false the execution fails with
-/// [`Outcome::Invariant`] and the message.
+/// [`Outcome::Invariant`] and the message (without one: "invariant `cond` does not hold").
 ///
 /// ```no_run
 /// # let held_by = [1];
 /// racecheck::invariant!(held_by.len() <= 1, "ticket held by {} owners", held_by.len());
+/// racecheck::invariant!(held_by.len() <= 1);
 /// ```
 #[macro_export]
 macro_rules! invariant {
+    ($cond:expr $(,)?) => {
+        if !$cond {
+            ::std::panic::panic_any($crate::InvariantFailed(
+                ::std::concat!("invariant `", ::std::stringify!($cond), "` does not hold").to_string(),
+            ));
+        }
+    };
     ($cond:expr, $($msg:tt)+) => {
         if !$cond {
             ::std::panic::panic_any($crate::InvariantFailed(format!($($msg)+)));

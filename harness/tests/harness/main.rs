@@ -2,6 +2,7 @@
 
 mod future;
 mod models;
+mod one_line;
 mod outcomes;
 mod parallel;
 mod race_files;

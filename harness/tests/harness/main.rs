@@ -6,4 +6,5 @@ mod one_line;
 mod outcomes;
 mod parallel;
 mod race_files;
+mod std_parity;
 mod time;

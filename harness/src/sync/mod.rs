@@ -4,9 +4,12 @@
 //! unwinds (the process aborts), so racecheck does not check `Arc` leaks.
 
 pub mod atomic;
+pub mod mpsc;
 mod mutex;
+mod once;
 mod rwlock;
 
 pub use mutex::{Condvar, Mutex, MutexGuard, WaitTimeoutResult};
+pub use once::{LazyLock, OnceLock};
 pub use rwlock::{Barrier, BarrierWaitResult, RwLock, RwLockReadGuard, RwLockWriteGuard};
-pub use std::sync::{Arc, LockResult};
+pub use std::sync::{Arc, LockResult, TryLockError, TryLockResult};

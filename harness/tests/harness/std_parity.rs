@@ -11,13 +11,15 @@ const SEQ: Ordering = Ordering::SeqCst;
 /// `body` passes under every backend (loom and DFS: every execution).
 fn passes_everywhere(body: fn()) {
     for backend in BackendKind::ALL {
-        let r = Check::new(body).backend(backend).executions(300).run();
+        let exhaustive = matches!(backend, BackendKind::Loom | BackendKind::Dfs);
+        let budget = if exhaustive { 100_000 } else { 300 };
+        let r = Check::new(body).backend(backend).executions(budget).run();
         assert!(
             r.failure.is_none(),
             "{backend}: {:?}",
             r.failure.map(|f| f.outcome)
         );
-        if matches!(backend, BackendKind::Loom | BackendKind::Dfs) {
+        if exhaustive {
             assert!(r.complete, "{backend} explored {} executions", r.executions);
         }
     }
@@ -144,4 +146,70 @@ fn invariant_without_a_message_names_its_condition() {
             message: "invariant `n.load(SEQ) == 2` does not hold".into(),
         }
     );
+}
+
+#[test]
+fn once_lock_and_lazy_lock_initialise_once_under_every_backend() {
+    use racecheck::sync::{LazyLock, OnceLock};
+    passes_everywhere(|| {
+        let cell = Arc::new(OnceLock::new());
+        let inits = Arc::new(AtomicI32::new(0));
+        let (c, i) = (cell.clone(), inits.clone());
+        let t = thread::spawn(move || {
+            *c.get_or_init(|| {
+                i.fetch_add(1, SEQ);
+                "worker"
+            })
+        });
+        let mine = *cell.get_or_init(|| {
+            inits.fetch_add(1, SEQ);
+            "main"
+        });
+        let theirs = t.join().unwrap();
+        invariant!(mine == theirs, "{mine} vs {theirs}");
+        invariant!(inits.load(SEQ) == 1);
+        invariant!(cell.set("late") == Err("late"));
+        let lazy = LazyLock::new(|| 6 * 7);
+        invariant!(*lazy == 42);
+    });
+}
+
+#[test]
+fn mpsc_delivers_in_order_and_disconnects_when_senders_are_gone() {
+    use racecheck::sync::mpsc;
+    passes_everywhere(|| {
+        let (tx, rx) = mpsc::channel();
+        let tx2 = tx.clone();
+        let t = thread::spawn(move || {
+            tx2.send(1).unwrap();
+            tx2.send(2).unwrap();
+        });
+        drop(tx);
+        let got: Vec<i32> = rx.iter().collect();
+        t.join().unwrap();
+        invariant!(got == [1, 2], "one sender's values in order: {got:?}");
+        invariant!(rx.try_recv() == Err(mpsc::TryRecvError::Disconnected));
+    });
+}
+
+#[test]
+fn a_receiver_nobody_sends_to_is_a_deadlock_naming_the_channel() {
+    use racecheck::sync::mpsc;
+    for backend in BackendKind::ALL {
+        let r = Check::new(|| {
+            let (tx, rx) = mpsc::named_channel::<u8>("jobs");
+            let _keep = tx.clone();
+            thread::spawn(move || drop(tx)).join().unwrap();
+            let _ = rx.recv();
+        })
+        .backend(backend)
+        .executions(50)
+        .run();
+        let f = r.assert_found(OutcomeKind::Deadlock);
+        assert_eq!(
+            f.outcome.to_string(),
+            "deadlock: main waits on condvar jobs (no notification will come)",
+            "{backend}"
+        );
+    }
 }

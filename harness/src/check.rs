@@ -343,7 +343,9 @@ impl fmt::Debug for ModelBody {
     }
 }
 
-/// What a check found.
+/// What a check found. A test asserts on it ([`assert_passes`](Self::assert_passes),
+/// [`assert_found`](Self::assert_found)), or a deadlock passes unseen.
+#[must_use = "a check's failure is in its result: call .assert_passes() or look at .failure"]
 #[derive(Clone, Debug)]
 pub struct CheckResult {
     pub backend: BackendKind,

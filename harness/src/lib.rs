@@ -2,7 +2,8 @@
 //!
 //! A deterministic concurrency test harness. A model of a system's concurrency is written once
 //! against racecheck's facade, which mirrors std:
-//! [`sync`] (Mutex, RwLock, Condvar, Barrier, atomics, Arc), [`thread`] (spawn, join,
+//! [`sync`] (Mutex, RwLock, Condvar, Barrier, OnceLock, LazyLock, mpsc, atomics, Arc),
+//! [`thread`] (spawn, join,
 //! yield_now, current), [`time`] (a virtual clock: now, sleep, timeouts) and [`trace`]
 //! (labeled events). The same model is then explored by:
 //!
@@ -33,11 +34,23 @@
 //! })
 //! .backend(BackendKind::Loom)
 //! .run();
-//! assert!(result.failure.is_none());
+//! result.assert_passes();
 //! ```
 //!
+//! ## Testing your own code
+//! One line a test, as shuttle's and loom's entry points: [`check_random`], [`check_pct`],
+//! [`check_dfs`], [`model`], [`check_threads`]. Each panics on a failure with the outcome, a
+//! timeline of the steps, the race file it saved and the `RACECHECK_REPLAY=FILE cargo test
+//! NAME` command that replays it ([`test_api`]; [`test_api::env`] lists every variable read).
+//!
+//! The facade's primitives exist only inside a check (outside one they panic saying so): code
+//! that also ships picks them at compile time, e.g. with a feature of its own crate,
+//! `#[cfg(feature = "racecheck")] use racecheck::sync::Mutex;` and
+//! `#[cfg(not(feature = "racecheck"))] use std::sync::Mutex;`.
+//!
 //! ## Limits of the backends
-//! - loom runs at most 5 threads, main included ([`thread::LOOM_MAX_THREADS`]).
+//! - loom runs at most 5 threads, main included ([`thread::LOOM_MAX_THREADS`]); a model of
+//!   more is [`Verdict::Unsupported`] under loom, never a finding.
 //! - loom treats `SeqCst` loads and stores as `AcqRel`; shuttle treats every atomic as
 //!   `SeqCst`. Models that mean interleaving semantics use read-modify-write operations or locks.
 //! - `Arc` is std's under every backend, so racecheck does not check `Arc` leaks.

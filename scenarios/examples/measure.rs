@@ -83,7 +83,10 @@ fn main() {
                 if raw {
                     loom::model(raw_loom_model);
                 } else {
-                    Check::new(facade_model).backend(BackendKind::Loom).run();
+                    Check::new(facade_model)
+                        .backend(BackendKind::Loom)
+                        .run()
+                        .assert_passes();
                 }
             }
         } else if has("pct") {
@@ -93,7 +96,8 @@ fn main() {
                 Check::new(facade_model)
                     .backend(BackendKind::Pct)
                     .executions(n as u64)
-                    .run();
+                    .run()
+                    .assert_passes();
             }
         } else if raw {
             shuttle::check_random(raw_shuttle_model, n);
@@ -101,7 +105,8 @@ fn main() {
             Check::new(facade_model)
                 .backend(BackendKind::Random)
                 .executions(n as u64)
-                .run();
+                .run()
+                .assert_passes();
         }
         return;
     }

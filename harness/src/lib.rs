@@ -68,13 +68,14 @@ pub mod reproduce;
 mod rt;
 pub mod scenario;
 pub mod shrink;
+mod single_run;
 pub mod sync;
 pub mod test_api;
 pub mod thread;
 pub mod time;
 pub mod trace;
 
-pub use check::{BackendKind, Check, CheckResult, Failure, Replayed, Verdict};
+pub use check::{replay_schedule, BackendKind, Check, CheckResult, Failure, Replayed, Verdict};
 pub use outcome::{Blocked, Expect, Outcome, OutcomeKind};
 pub use parallel::Shard;
 pub use race::{RaceError, RaceFile, ReplayReport};

@@ -75,9 +75,9 @@ impl CheckResult {
     pub fn assert_found(&self, kind: OutcomeKind) -> &Failure {
         match &self.failure {
             Some(f) if f.outcome.kind() == kind => f,
-            Some(f) => panic!("expected a {kind}, but {}", self.failure_text("check", f)),
+            Some(f) => panic!("expected {kind}, but {}", self.failure_text("check", f)),
             None => panic!(
-                "racecheck: expected a {kind}, but {} {}",
+                "racecheck: expected {kind}, but {} {}",
                 self.backend_label(),
                 self.passed_text()
             ),

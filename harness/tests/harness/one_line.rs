@@ -206,7 +206,7 @@ fn assert_found_returns_the_failure_of_that_kind_and_fails_on_another() {
         r.assert_found(OutcomeKind::Invariant);
     });
     assert!(
-        message.starts_with("expected a invariant, but racecheck check: found a deadlock"),
+        message.starts_with("expected invariant, but racecheck check: found a deadlock"),
         "{message}"
     );
     let path = message

@@ -135,8 +135,11 @@ struct Row<'a> {
 
 impl Row<'_> {
     fn met(&self) -> bool {
-        self.variant
-            .is_met_by(self.result.backend, self.result.found())
+        // A backend that cannot run the model checked nothing: skipped, not failed.
+        self.result.unsupported.is_some()
+            || self
+                .variant
+                .is_met_by(self.result.backend, self.result.found())
     }
 }
 
@@ -324,6 +327,9 @@ fn budget_of(variant: &Variant, backend: BackendKind, args: &CheckArgs) -> u64 {
 }
 
 fn found_text(r: &CheckResult) -> String {
+    if let Some(reason) = &r.unsupported {
+        return format!("skipped ({reason})");
+    }
     match &r.failure {
         Some(f) => format!("{} (execution {})", f.outcome.kind(), f.execution),
         None if r.complete => "verified".to_string(),
@@ -335,7 +341,13 @@ fn row_line(row: &Row<'_>) -> String {
     let r = &row.result;
     let mut line = format!(
         "{} {}/{} [{}]: {} in {} executions, {:.2} s",
-        if row.met() { "ok  " } else { "FAIL" },
+        if row.result.unsupported.is_some() {
+            "skip"
+        } else if row.met() {
+            "ok  "
+        } else {
+            "FAIL"
+        },
         row.scenario.name,
         row.variant.name,
         r.backend_label(),
@@ -392,6 +404,7 @@ fn summary_of(rows: &[Row<'_>], dir: &Path, started: String) -> (Summary, Vec<Fa
                     Verdict::Found(_) => "found",
                     Verdict::Verified => "verified",
                     Verdict::NotFound => "not-found",
+                    Verdict::Unsupported => "unsupported",
                 }
                 .to_string(),
                 found: r.found(),

@@ -14,10 +14,12 @@
 use crate::backend::{self, Body, Progress, RunConfig, Scheduling};
 use crate::outcome::{Outcome, OutcomeKind};
 use crate::parallel::{self, Randomized, Shard};
+pub(crate) use crate::single_run::{replay_body, run_guided, run_seeded};
+pub use crate::single_run::{replay_schedule, Replayed};
 use crate::trace::Trace;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Which scheduler explores the model.
@@ -152,6 +154,12 @@ impl Check {
         self
     }
 
+    /// The same as [`executions`](Self::executions), by the name the CLI's `--iterations` and
+    /// shuttle's `check_random(f, iterations)` give it.
+    pub fn iterations(self, n: u64) -> Self {
+        self.executions(n)
+    }
+
     /// At most this much wall-clock time.
     pub fn time_limit(mut self, limit: Duration) -> Self {
         self.time_limit = limit;
@@ -218,7 +226,22 @@ impl Check {
     }
 
     /// Explore until the first failure, the budget, or (loom, DFS) the end of the space.
+    ///
+    /// Under `cargo test`, with `RACECHECK_REPLAY` naming a race file this test and backend
+    /// saved, it replays that race instead (see [`crate::test_api`]).
+    ///
+    /// # Panics
+    /// If `SHUTTLE_RANDOM_SEED` is set under the random or PCT backend: shuttle would use it
+    /// in place of this check's seed, in every seed block alike.
     pub fn run(self) -> CheckResult {
+        if matches!(self.backend, BackendKind::Random | BackendKind::Pct) {
+            if let Err(message) = crate::test_api::env::refuse_shuttle_overrides() {
+                panic!("{message}");
+            }
+        }
+        if let Some(replay) = crate::test_api::replay::requested(&self.label()) {
+            return crate::test_api::replay::run(&self.body, self.label_parts(), replay);
+        }
         let cfg = RunConfig {
             executions: self.budget(),
             time_limit: self.time_limit,
@@ -243,6 +266,11 @@ impl Check {
             BackendKind::Dfs => backend::run_shuttle(body, Scheduling::Dfs, &cfg),
             BackendKind::Threads => backend::run_threads(body, &cfg),
         };
+        let (failure, unsupported) = match run.failure {
+            Some((_, Outcome::Unsupported { reason }, _)) => (None, Some(reason)),
+            found => (found, None),
+        };
+        let budget = self.budget();
         CheckResult {
             backend: self.backend,
             seed: self.seed,
@@ -252,16 +280,73 @@ impl Check {
             complete: run.complete,
             elapsed: start.elapsed(),
             fingerprint: run.fingerprint,
-            failure: run.failure.map(|(execution, outcome, trace)| Failure {
+            // Nothing else ends a check early without a failure and short of the end of the
+            // space: the budget was cut by the clock.
+            time_limited: failure.is_none()
+                && unsupported.is_none()
+                && !run.complete
+                && run.executions < budget,
+            time_limit: self.time_limit,
+            budget,
+            unsupported,
+            failure: failure.map(|(execution, outcome, trace)| Failure {
                 execution,
                 outcome,
                 trace,
             }),
+            replayed: None,
+            body: Some(ModelBody(self.body)),
+        }
+    }
+
+    /// The backend as [`CheckResult::backend_label`] gives it, before the check runs.
+    fn label(&self) -> String {
+        backend_label(self.label_parts())
+    }
+
+    fn label_parts(&self) -> LabelParts {
+        LabelParts {
+            backend: self.backend,
+            seed: self.seed,
+            depth: self.depth,
+            preemption_bound: self.preemption_bound,
         }
     }
 }
 
-/// What a check found.
+/// What a backend label and a replayed result are made of.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LabelParts {
+    pub backend: BackendKind,
+    pub seed: u64,
+    pub depth: usize,
+    pub preemption_bound: Option<usize>,
+}
+
+fn backend_label(p: LabelParts) -> String {
+    match p.backend {
+        BackendKind::Pct => format!("pct(d={})", p.depth),
+        BackendKind::Loom => match p.preemption_bound {
+            Some(b) => format!("loom(bound={b})"),
+            None => "loom".to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// The model a result came from, kept so that a failing test can shrink its race.
+#[derive(Clone)]
+pub(crate) struct ModelBody(pub(crate) Body);
+
+impl fmt::Debug for ModelBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ModelBody")
+    }
+}
+
+/// What a check found. A test asserts on it ([`assert_passes`](Self::assert_passes),
+/// [`assert_found`](Self::assert_found)), or a deadlock passes unseen.
+#[must_use = "a check's failure is in its result: call .assert_passes() or look at .failure"]
 #[derive(Clone, Debug)]
 pub struct CheckResult {
     pub backend: BackendKind,
@@ -277,6 +362,19 @@ pub struct CheckResult {
     /// With [`Check::fingerprint`], a hash of every execution's events in order: two runs with
     /// equal fingerprints explored the same executions. 0 otherwise.
     pub fingerprint: u64,
+    /// The time limit stopped the check before its budget: fewer executions than asked for
+    /// were run, and a pass means less than it would have.
+    pub time_limited: bool,
+    /// The wall-clock limit the check ran under.
+    pub time_limit: Duration,
+    /// The executions it was allowed.
+    pub budget: u64,
+    /// The backend could not run this model (loom and a sixth thread), and why: nothing was
+    /// checked, and nothing found.
+    pub unsupported: Option<String>,
+    /// Set when `RACECHECK_REPLAY` made this check replay a race file instead of exploring.
+    pub replayed: Option<crate::test_api::ReplayedRace>,
+    pub(crate) body: Option<ModelBody>,
 }
 
 /// The first failing execution of a check.
@@ -288,17 +386,21 @@ pub struct Failure {
     pub trace: Trace,
 }
 
-/// A check's result in one word: found (and what), verified, or not found.
+/// A check's result in one word: found (and what), verified, not found, or not checked at
+/// all because the backend cannot run the model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
     Found(OutcomeKind),
     Verified,
     NotFound,
+    /// The backend cannot run this model ([`CheckResult::unsupported`] says why).
+    Unsupported,
 }
 
 impl CheckResult {
     pub fn verdict(&self) -> Verdict {
         match (&self.failure, self.complete) {
+            _ if self.unsupported.is_some() => Verdict::Unsupported,
             (Some(f), _) => Verdict::Found(f.outcome.kind()),
             (None, true) => Verdict::Verified,
             (None, false) => Verdict::NotFound,
@@ -312,14 +414,12 @@ impl CheckResult {
 
     /// How the backend was set, as a person reads it: `pct(d=3)`, `loom(bound=2)`.
     pub fn backend_label(&self) -> String {
-        match self.backend {
-            BackendKind::Pct => format!("pct(d={})", self.depth),
-            BackendKind::Loom => match self.preemption_bound {
-                Some(b) => format!("loom(bound={b})"),
-                None => "loom".to_string(),
-            },
-            other => other.to_string(),
-        }
+        backend_label(LabelParts {
+            backend: self.backend,
+            seed: self.seed,
+            depth: self.depth,
+            preemption_bound: self.preemption_bound,
+        })
     }
 
     pub fn executions_per_second(&self) -> f64 {
@@ -333,78 +433,7 @@ impl fmt::Display for Verdict {
             Verdict::Found(kind) => write!(f, "found {kind}"),
             Verdict::Verified => f.write_str("verified"),
             Verdict::NotFound => f.write_str("not found"),
+            Verdict::Unsupported => f.write_str("unsupported"),
         }
     }
-}
-
-/// What replaying a recorded schedule gave.
-#[derive(Clone, Debug)]
-pub struct Replayed {
-    pub outcome: Outcome,
-    pub trace: Trace,
-    /// The first step at which the recorded thread could not run, if any.
-    pub diverged_at: Option<usize>,
-}
-
-/// Run `body` once, following `schedule` (the thread index of every step), under shuttle.
-pub fn replay_schedule(body: impl Fn() + Send + Sync + 'static, schedule: Vec<usize>) -> Replayed {
-    replay_body(Arc::new(body), schedule, DEFAULT_MAX_STEPS)
-}
-
-pub(crate) fn replay_body(body: Body, schedule: Vec<usize>, max_steps: usize) -> Replayed {
-    let diverged = Arc::new(Mutex::new(None));
-    let scheduling = Scheduling::Replay {
-        schedule: schedule.clone(),
-        diverged: diverged.clone(),
-    };
-    let (outcome, trace) = run_once(body, scheduling, max_steps.max(schedule.len() + 1));
-    let diverged_at = *diverged.lock().unwrap_or_else(|p| p.into_inner());
-    Replayed {
-        outcome,
-        trace,
-        diverged_at,
-    }
-}
-
-/// Run `body` once under shuttle, following `schedule` as far as it can and then without
-/// preempting: what shrinking tries. The result is whatever that execution did.
-pub(crate) fn run_guided(body: Body, schedule: Vec<usize>, max_steps: usize) -> (Outcome, Trace) {
-    run_once(body, Scheduling::Guided { schedule }, max_steps)
-}
-
-/// One execution of `body` under shuttle's random (`depth` None) or PCT scheduler, seeded
-/// with `seed`: executions that must each be reproducible from a seed of their own.
-pub(crate) fn run_seeded(body: Body, depth: Option<usize>, seed: u64) -> (Outcome, Trace) {
-    use shuttle::scheduler::{PctScheduler, RandomScheduler, Scheduler};
-    let scheduler: Box<dyn Scheduler + Send> = match depth {
-        Some(depth) => Box::new(PctScheduler::new_from_seed(seed, depth, 1)),
-        None => Box::new(RandomScheduler::new_from_seed(seed, 1)),
-    };
-    once(DEFAULT_MAX_STEPS, |cfg| {
-        backend::run_shuttle_with(body, scheduler, cfg)
-    })
-}
-
-fn run_once(body: Body, scheduling: Scheduling, max_steps: usize) -> (Outcome, Trace) {
-    once(max_steps, |cfg| backend::run_shuttle(body, scheduling, cfg))
-}
-
-/// The outcome and trace of a one-execution shuttle run.
-fn once(max_steps: usize, run: impl FnOnce(&RunConfig) -> backend::RunResult) -> (Outcome, Trace) {
-    let cfg = RunConfig {
-        executions: 1,
-        time_limit: DEFAULT_TIME_LIMIT,
-        max_steps,
-        progress: Arc::new(|_| {}),
-        fingerprint: false,
-        seed: 0,
-        chaos: false,
-    };
-    let run = run(&cfg);
-    let trace = run.last_trace.unwrap_or_default();
-    let outcome = run
-        .failure
-        .map(|(_, outcome, _)| outcome)
-        .unwrap_or(Outcome::Pass);
-    (outcome, trace)
 }

@@ -2,7 +2,8 @@
 //!
 //! A deterministic concurrency test harness. A model of a system's concurrency is written once
 //! against racecheck's facade, which mirrors std:
-//! [`sync`] (Mutex, RwLock, Condvar, Barrier, atomics, Arc), [`thread`] (spawn, join,
+//! [`sync`] (Mutex, RwLock, Condvar, Barrier, OnceLock, LazyLock, mpsc, atomics, Arc),
+//! [`thread`] (spawn, join,
 //! yield_now, current), [`time`] (a virtual clock: now, sleep, timeouts) and [`trace`]
 //! (labeled events). The same model is then explored by:
 //!
@@ -33,11 +34,23 @@
 //! })
 //! .backend(BackendKind::Loom)
 //! .run();
-//! assert!(result.failure.is_none());
+//! result.assert_passes();
 //! ```
 //!
+//! ## Testing your own code
+//! One line a test, as shuttle's and loom's entry points: [`check_random`], [`check_pct`],
+//! [`check_dfs`], [`model`], [`check_threads`]. Each panics on a failure with the outcome, a
+//! timeline of the steps, the race file it saved and the `RACECHECK_REPLAY=FILE cargo test
+//! NAME` command that replays it ([`test_api`]; [`test_api::env`] lists every variable read).
+//!
+//! The facade's primitives exist only inside a check (outside one they panic saying so): code
+//! that also ships picks them at compile time, e.g. with a feature of its own crate,
+//! `#[cfg(feature = "racecheck")] use racecheck::sync::Mutex;` and
+//! `#[cfg(not(feature = "racecheck"))] use std::sync::Mutex;`.
+//!
 //! ## Limits of the backends
-//! - loom runs at most 5 threads, main included ([`thread::LOOM_MAX_THREADS`]).
+//! - loom runs at most 5 threads, main included ([`thread::LOOM_MAX_THREADS`]); a model of
+//!   more is [`Verdict::Unsupported`] under loom, never a finding.
 //! - loom treats `SeqCst` loads and stores as `AcqRel`; shuttle treats every atomic as
 //!   `SeqCst`. Models that mean interleaving semantics use read-modify-write operations or locks.
 //! - `Arc` is std's under every backend, so racecheck does not check `Arc` leaks.
@@ -60,17 +73,20 @@ pub mod reproduce;
 mod rt;
 pub mod scenario;
 pub mod shrink;
+mod single_run;
 pub mod sync;
+pub mod test_api;
 pub mod thread;
 pub mod time;
 pub mod trace;
 
-pub use check::{BackendKind, Check, CheckResult, Failure, Replayed, Verdict};
+pub use check::{replay_schedule, BackendKind, Check, CheckResult, Failure, Replayed, Verdict};
 pub use outcome::{Blocked, Expect, Outcome, OutcomeKind};
 pub use parallel::Shard;
 pub use race::{RaceError, RaceFile, ReplayReport};
 pub use scenario::{Catalogue, Scenario, Variant};
 pub use shrink::{ScheduleSize, ShrinkBudget, Shrunk};
+pub use test_api::{check_dfs, check_pct, check_random, check_threads, model, ReplayedRace};
 
 /// The panic payload of a failed [`invariant!`]: the execution fails as
 /// [`Outcome::Invariant`] rather than as a panic.
@@ -78,14 +94,22 @@ pub use shrink::{ScheduleSize, ShrinkBudget, Shrunk};
 pub struct InvariantFailed(pub String);
 
 /// Assert a model's invariant: if `cond` is false the execution fails with
-/// [`Outcome::Invariant`] and the message.
+/// [`Outcome::Invariant`] and the message (without one: "invariant `cond` does not hold").
 ///
 /// ```no_run
 /// # let held_by = [1];
 /// racecheck::invariant!(held_by.len() <= 1, "ticket held by {} owners", held_by.len());
+/// racecheck::invariant!(held_by.len() <= 1);
 /// ```
 #[macro_export]
 macro_rules! invariant {
+    ($cond:expr $(,)?) => {
+        if !$cond {
+            ::std::panic::panic_any($crate::InvariantFailed(
+                ::std::concat!("invariant `", ::std::stringify!($cond), "` does not hold").to_string(),
+            ));
+        }
+    };
     ($cond:expr, $($msg:tt)+) => {
         if !$cond {
             ::std::panic::panic_any($crate::InvariantFailed(format!($($msg)+)));

@@ -20,6 +20,10 @@ pub enum Outcome {
     StepBound { steps: usize },
     /// The wall-clock limit ran out inside this execution (real threads only).
     TimeLimit { seconds: u64 },
+    /// The backend cannot run this model (loom and a sixth thread): nothing was checked. A
+    /// check turns it into [`Verdict::Unsupported`](crate::Verdict::Unsupported), never a
+    /// finding, so no race file is written for it.
+    Unsupported { reason: String },
 }
 
 /// One thread of a deadlock and what it waits on.
@@ -40,6 +44,7 @@ pub enum OutcomeKind {
     Deadlock,
     StepBound,
     TimeLimit,
+    Unsupported,
 }
 
 impl Outcome {
@@ -51,6 +56,7 @@ impl Outcome {
             Outcome::Deadlock { .. } => OutcomeKind::Deadlock,
             Outcome::StepBound { .. } => OutcomeKind::StepBound,
             Outcome::TimeLimit { .. } => OutcomeKind::TimeLimit,
+            Outcome::Unsupported { .. } => OutcomeKind::Unsupported,
         }
     }
 
@@ -68,6 +74,7 @@ impl OutcomeKind {
             OutcomeKind::Deadlock => "deadlock",
             OutcomeKind::StepBound => "step-bound",
             OutcomeKind::TimeLimit => "time-limit",
+            OutcomeKind::Unsupported => "unsupported",
         }
     }
 }
@@ -103,6 +110,7 @@ impl fmt::Display for Outcome {
             Outcome::TimeLimit { seconds } => {
                 write!(f, "time limit of {seconds} s ran out inside one execution")
             }
+            Outcome::Unsupported { reason } => f.write_str(reason),
         }
     }
 }

@@ -254,6 +254,20 @@ struct StopAbove {
     lowest: Arc<AtomicU64>,
 }
 
+impl Drop for StopAbove {
+    /// A block cut short by another worker's failure runs its scheduler out: shuttle's random
+    /// scheduler, dropped before it ran out, prints a hint for shuttle's own replay API.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let inner = &mut self.inner;
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            while inner.new_execution().is_some() {}
+        }));
+    }
+}
+
 impl Scheduler for StopAbove {
     fn new_execution(&mut self) -> Option<Schedule> {
         if self.next_index > self.lowest.load(Ordering::Acquire) {

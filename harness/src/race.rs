@@ -271,8 +271,17 @@ impl RaceFile {
     /// The TOML text of this race file, with a header saying how to replay it.
     pub fn to_text(&self) -> String {
         let body = toml::to_string_pretty(self).expect("a race file always serializes");
+        let replay = if self.scenario == crate::test_api::USER_SCENARIO {
+            format!(
+                "{}=<this file> cargo test {}",
+                crate::test_api::env::REPLAY,
+                self.variant
+            )
+        } else {
+            "racecheck replay <this file>".to_string()
+        };
         format!(
-            "# racecheck race file: {} / {} found by {} (seed {}).\n# Replay: racecheck replay <this file>\n{body}",
+            "# racecheck race file: {} / {} found by {} (seed {}).\n# Replay: {replay}\n{body}",
             self.scenario, self.variant, self.backend, self.seed
         )
     }
@@ -350,11 +359,12 @@ impl RaceFile {
 
     /// Replay this race against `variant` and compare.
     pub fn replay(&self, variant: &Variant) -> ReplayReport {
-        let replayed = replay_body(
-            variant.body.clone(),
-            self.schedule_steps(),
-            DEFAULT_MAX_STEPS,
-        );
+        self.replay_model(variant.body.clone())
+    }
+
+    /// Replay this race against a model body of no catalogue (a test's closure) and compare.
+    pub(crate) fn replay_model(&self, body: crate::backend::Body) -> ReplayReport {
+        let replayed = replay_body(body, self.schedule_steps(), DEFAULT_MAX_STEPS);
         ReplayReport::compare(self, replayed)
     }
 }

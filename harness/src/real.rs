@@ -57,6 +57,24 @@ impl<T> Mutex<T> {
         Guard { mutex: self }
     }
 
+    /// The lock if it is free now, without waiting.
+    pub(crate) fn try_lock(&self) -> Option<Guard<'_, T>> {
+        let mut locked = relock(&self.locked);
+        if *locked {
+            return None;
+        }
+        *locked = true;
+        Some(Guard { mutex: self })
+    }
+
+    pub(crate) fn into_inner(self) -> T {
+        self.data.into_inner()
+    }
+
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        self.data.get_mut()
+    }
+
     fn unlock(&self) {
         *relock(&self.locked) = false;
         self.released.notify_one();

@@ -1,8 +1,8 @@
 //! Threads, like `std::thread`: spawned, named and joined through the backend of the check.
 //!
 //! loom runs at most 5 threads, the main thread included; a model that spawns more runs under
-//! shuttle and real threads only (spawning a sixth under loom fails the execution with a panic
-//! that says so).
+//! shuttle and real threads only. Spawning a sixth under loom ends the check as
+//! [`Verdict::Unsupported`](crate::Verdict::Unsupported): nothing found, nothing verified.
 
 use crate::rt::{self, Backend};
 use std::io;
@@ -86,16 +86,23 @@ impl Builder {
         let child_exec = exec.clone();
         let body = move || {
             rt::set_me(backend, child);
-            rt::run_thread(&child_exec, child, f)
+            match backend {
+                // A failed thread stops the execution quietly instead of panicking out of its
+                // task, which shuttle would report on stderr.
+                Backend::Shuttle => {
+                    crate::backend::run_shuttle_task(|| rt::run_thread(&child_exec, child, f))
+                }
+                _ => rt::run_thread(&child_exec, child, f),
+            }
         };
         let inner = match backend {
             Backend::Loom => {
                 if child >= LOOM_MAX_THREADS {
-                    exec.fail(crate::Outcome::Panic {
-                        thread: exec.thread_name(parent),
-                        message: format!(
-                            "loom explores at most {LOOM_MAX_THREADS} threads (main included); \
-                             check this model with shuttle or real threads"
+                    exec.fail(crate::Outcome::Unsupported {
+                        reason: format!(
+                            "unsupported by loom: {} threads, loom runs at most \
+                             {LOOM_MAX_THREADS} including main",
+                            child + 1
                         ),
                     });
                     exec.abort_unwind();

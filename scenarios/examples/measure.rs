@@ -85,7 +85,10 @@ fn main() {
                 if raw {
                     loom::model(raw_loom_model);
                 } else {
-                    Check::new(facade_model).backend(BackendKind::Loom).run();
+                    Check::new(facade_model)
+                        .backend(BackendKind::Loom)
+                        .run()
+                        .assert_passes();
                 }
             }
         } else if has("pct") {
@@ -95,7 +98,8 @@ fn main() {
                 Check::new(facade_model)
                     .backend(BackendKind::Pct)
                     .executions(n as u64)
-                    .run();
+                    .run()
+                    .assert_passes();
             }
         } else if raw {
             shuttle::check_random(raw_shuttle_model, n);
@@ -103,7 +107,8 @@ fn main() {
             Check::new(facade_model)
                 .backend(BackendKind::Random)
                 .executions(n as u64)
-                .run();
+                .run()
+                .assert_passes();
         }
         return;
     }

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub(crate) use shuttle_backend::Scheduling;
+pub(crate) use shuttle_backend::{run_task as run_shuttle_task, Scheduling};
 
 /// The model body every execution runs.
 pub(crate) type Body = Arc<dyn Fn() + Send + Sync + 'static>;
@@ -100,7 +100,10 @@ impl Tracker {
         *self.latest.lock().unwrap_or_else(|p| p.into_inner()) = Some(exec.clone());
         rt::set_current(Some(exec.clone()));
         rt::set_me(backend, 0);
-        rt::run_thread(&exec, 0, || body());
+        match backend {
+            Backend::Shuttle => shuttle_backend::run_task(|| rt::run_thread(&exec, 0, || body())),
+            _ => rt::run_thread(&exec, 0, || body()),
+        }
         self.add_to_fingerprint(&exec);
     }
 

@@ -3,9 +3,17 @@
 use super::{Body, RunConfig, RunResult, Tracker};
 use crate::rt::{self, Backend};
 use shuttle::scheduler::{DfsScheduler, Schedule, Scheduler, Task, TaskId};
+use std::cell::Cell;
 use std::panic;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+thread_local! {
+    /// A model thread of the execution running on this OS thread has failed and stopped:
+    /// the scheduler ends the execution at its next decision. (A shuttle runner runs all its
+    /// tasks on one OS thread.)
+    static STOPPING: Cell<bool> = const { Cell::new(false) };
+}
 
 /// Which shuttle scheduler picks the next thread. The random walk and PCT (probabilistic
 /// concurrency testing, depth d: d−1 priority change points, Burckhardt et al., ASPLOS 2010)
@@ -49,6 +57,109 @@ pub(super) fn run(body: Body, scheduling: Scheduling, cfg: &RunConfig) -> RunRes
     run_scheduler(scheduler, exhaustive, replaying, body, cfg)
 }
 
+/// Run one model thread's body (`f` records its failure) under shuttle, and if it failed,
+/// stop the execution instead of letting the panic out of the task.
+///
+/// shuttle prints "test panicked in task ..." to stderr for every task a panic ends, and
+/// under libtest that text lands in the test's captured output, which no redirection of
+/// the file descriptor reaches. A failed thread instead parks at a scheduling point, where
+/// [`StopOnFailure`] ends the execution, which shuttle tears down as a stopped one: in
+/// silence, its other tasks unwound as they would be after a panic.
+pub(crate) fn run_task<T>(f: impl FnOnce() -> T) -> T {
+    match panic::catch_unwind(panic::AssertUnwindSafe(f)) {
+        Ok(value) => value,
+        // Only the failures racecheck records; anything else (shuttle's own unwinding of a
+        // task in teardown, a payload of another type) goes on as before.
+        Err(payload) if is_model_failure(&*payload) && !STOPPING.get() => {
+            drop(payload);
+            STOPPING.set(true);
+            loop {
+                shuttle::thread::yield_now();
+            }
+        }
+        Err(payload) => panic::resume_unwind(payload),
+    }
+}
+
+fn is_model_failure(payload: &(dyn std::any::Any + Send)) -> bool {
+    payload.is::<rt::Abort>()
+        || payload.is::<crate::InvariantFailed>()
+        || payload.is::<&str>()
+        || payload.is::<String>()
+}
+
+/// Wraps a run's scheduler: once the execution has failed, the failing thread runs on alone
+/// until it has unwound (no other thread runs after the failure), and once it has stopped
+/// ([`run_task`]) the execution and the run end.
+struct StopOnFailure {
+    /// Not dropped while it has executions left, when `drain` is false: shuttle's random
+    /// scheduler prints a hint for shuttle's own replay API when dropped before it ran out.
+    /// Taken only in `drop`: dropped there if it ran out, leaked otherwise.
+    inner: Option<Box<dyn Scheduler + Send>>,
+    /// Call the inner scheduler's `new_execution` until it runs out before dropping it (the
+    /// randomized schedulers, for which that is cheap).
+    drain: bool,
+    stopped: bool,
+    ran_out: bool,
+}
+
+impl StopOnFailure {
+    fn inner(&mut self) -> &mut Box<dyn Scheduler + Send> {
+        self.inner.as_mut().expect("taken only in drop")
+    }
+}
+
+impl Scheduler for StopOnFailure {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        if self.stopped || STOPPING.get() {
+            self.stopped = true;
+            return None;
+        }
+        let next = self.inner().new_execution();
+        self.ran_out = next.is_none();
+        next
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        is_yielding: bool,
+    ) -> Option<TaskId> {
+        if STOPPING.get() {
+            return None;
+        }
+        if rt::current().is_some_and(|e| e.is_aborted()) {
+            if let Some(c) = current.filter(|c| runnable.iter().any(|t| t.id() == *c)) {
+                return Some(c);
+            }
+        }
+        self.inner().next_task(runnable, current, is_yielding)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.inner().next_u64()
+    }
+}
+
+impl Drop for StopOnFailure {
+    fn drop(&mut self) {
+        // PCT panics in `new_execution` on a model without concurrency: never drain while
+        // that panic unwinds, and never let the drain's panic out.
+        if !self.ran_out && self.drain && !std::thread::panicking() {
+            let inner = self.inner();
+            self.ran_out = panic::catch_unwind(panic::AssertUnwindSafe(|| {
+                while inner.new_execution().is_some() {}
+            }))
+            .is_ok();
+        }
+        let inner = self.inner.take();
+        if !self.ran_out {
+            std::mem::forget(inner);
+        }
+    }
+}
+
 /// Run `body` under an already built scheduler: what `run` does once it picked one, and what
 /// a block of a parallel or sharded run (crate::parallel) does with its own seed.
 pub(super) fn run_scheduler(
@@ -70,11 +181,20 @@ pub(super) fn run_scheduler(
     let start = Instant::now();
     let t = tracker.clone();
     let max_steps = cfg.max_steps;
+    let scheduler = StopOnFailure {
+        inner: Some(scheduler),
+        drain: !exhaustive && !replaying,
+        stopped: false,
+        ran_out: false,
+    };
+    STOPPING.set(false);
     let result = panic::catch_unwind(panic::AssertUnwindSafe(|| {
         shuttle::Runner::new(scheduler, config)
             .run(move || t.execute(Backend::Shuttle, max_steps, replaying, &body))
     }));
+    let stopped = STOPPING.replace(false);
     match result {
+        Ok(_) if stopped || tracker.latest_failed() => tracker.failed(Box::new(rt::Abort)),
         Ok(executions) => tracker.passed(
             exhaustive
                 && (executions as u64) < cfg.executions

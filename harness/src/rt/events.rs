@@ -34,6 +34,10 @@ pub(crate) enum EventKind {
     Release {
         object: usize,
     },
+    /// A `try_lock` that found the mutex held (one that took it records `Acquired`).
+    TryLockFailed {
+        object: usize,
+    },
     /// A condvar wait, which releases `mutex` until woken.
     Wait {
         condvar: usize,
@@ -171,6 +175,7 @@ impl Trace {
             EventKind::Lock { object } => format!("lock {}", obj(object)),
             EventKind::Acquired { object } => format!("acquired {}", obj(object)),
             EventKind::Release { object } => format!("release {}", obj(object)),
+            EventKind::TryLockFailed { object } => format!("try_lock {}: held", obj(object)),
             EventKind::Wait { condvar, .. } => format!("wait {}", obj(condvar)),
             EventKind::Woken {
                 condvar,

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 pub use std::sync::atomic::Ordering;
 
 macro_rules! atomic {
-    ($(#[$doc:meta])* $name:ident, $prim:ty, $($int:ident)?) => {
+    ($(#[$doc:meta])* $name:ident, $prim:ty $(, $int:ident)?) => {
         $(#[$doc])*
         pub struct $name {
             id: usize,
@@ -64,6 +64,15 @@ macro_rules! atomic {
                 rt::with(|exec| exec.record_atomic(rt::me(), self.id, op, value as i128));
             }
 
+            /// The value, consuming the atomic (no other thread can reach it): no step.
+            pub fn into_inner(self) -> $prim {
+                match self.inner {
+                    Inner::Loom(a) => a.into_inner(),
+                    Inner::Shuttle(a) => a.into_inner(),
+                    Inner::Real(a) => a.into_inner(),
+                }
+            }
+
             pub fn load(&self, order: Ordering) -> $prim {
                 let v = dispatch!(self, a => a.load(order));
                 self.step("load", v);
@@ -98,21 +107,113 @@ macro_rules! atomic {
                 r
             }
 
+            /// Like [`compare_exchange`](Self::compare_exchange), but may fail spuriously
+            /// where the backend's does (real threads; loom and shuttle never do).
+            pub fn compare_exchange_weak(
+                &self,
+                current: $prim,
+                new: $prim,
+                success: Ordering,
+                failure: Ordering,
+            ) -> Result<$prim, $prim> {
+                let r = dispatch!(self, a => a.compare_exchange_weak(current, new, success, failure));
+                match r {
+                    Ok(v) => self.step("cas-ok", v),
+                    Err(v) => self.step("cas-fail", v),
+                }
+                r
+            }
+
+            /// Apply `f` until a compare-exchange stores its result, as std's: every load and
+            /// every attempt is a step, so the explored retries are those of std's loop.
+            /// `Err` with the value if `f` returns `None`.
+            pub fn fetch_update(
+                &self,
+                set_order: Ordering,
+                fetch_order: Ordering,
+                mut f: impl FnMut($prim) -> Option<$prim>,
+            ) -> Result<$prim, $prim> {
+                let mut prev = self.load(fetch_order);
+                while let Some(next) = f(prev) {
+                    match self.compare_exchange_weak(prev, next, set_order, fetch_order) {
+                        Ok(v) => return Ok(v),
+                        Err(v) => prev = v,
+                    }
+                }
+                Err(prev)
+            }
+
+            /// Bitwise and, returning the previous value.
+            pub fn fetch_and(&self, value: $prim, order: Ordering) -> $prim {
+                let v = dispatch!(self, a => a.fetch_and(value, order));
+                self.step("fetch_and", v);
+                v
+            }
+
+            /// Bitwise nand, returning the previous value.
+            pub fn fetch_nand(&self, value: $prim, order: Ordering) -> $prim {
+                let v = dispatch!(self, a => a.fetch_nand(value, order));
+                self.step("fetch_nand", v);
+                v
+            }
+
+            /// Bitwise or, returning the previous value.
+            pub fn fetch_or(&self, value: $prim, order: Ordering) -> $prim {
+                let v = dispatch!(self, a => a.fetch_or(value, order));
+                self.step("fetch_or", v);
+                v
+            }
+
+            /// Bitwise xor, returning the previous value.
+            pub fn fetch_xor(&self, value: $prim, order: Ordering) -> $prim {
+                let v = dispatch!(self, a => a.fetch_xor(value, order));
+                self.step("fetch_xor", v);
+                v
+            }
+
             $(
-            /// Add, returning the previous value.
+            /// Add (wrapping), returning the previous value.
             pub fn fetch_add(&self, value: $int, order: Ordering) -> $prim {
                 let v = dispatch!(self, a => a.fetch_add(value, order));
                 self.step("fetch_add", v);
                 v
             }
 
-            /// Subtract, returning the previous value.
+            /// Subtract (wrapping), returning the previous value.
             pub fn fetch_sub(&self, value: $int, order: Ordering) -> $prim {
                 let v = dispatch!(self, a => a.fetch_sub(value, order));
                 self.step("fetch_sub", v);
                 v
             }
+
+            /// Store the maximum of the value and `value`, returning the previous value.
+            pub fn fetch_max(&self, value: $int, order: Ordering) -> $prim {
+                let v = dispatch!(self, a => a.fetch_max(value, order));
+                self.step("fetch_max", v);
+                v
+            }
+
+            /// Store the minimum of the value and `value`, returning the previous value.
+            pub fn fetch_min(&self, value: $int, order: Ordering) -> $prim {
+                let v = dispatch!(self, a => a.fetch_min(value, order));
+                self.step("fetch_min", v);
+                v
+            }
             )?
+        }
+
+        impl Default for $name {
+            #[track_caller]
+            fn default() -> Self {
+                Self::new(<$prim>::default())
+            }
+        }
+
+        impl From<$prim> for $name {
+            #[track_caller]
+            fn from(value: $prim) -> Self {
+                Self::new(value)
+            }
         }
 
         impl std::fmt::Debug for $name {
@@ -123,44 +224,31 @@ macro_rules! atomic {
     };
 }
 
-mod bool_ {
-    use super::*;
-    atomic!(
-        /// An atomic `bool`.
-        AtomicBool, bool,
-    );
-}
-mod usize_ {
-    use super::*;
-    atomic!(
-        /// An atomic `usize`.
-        AtomicUsize, usize, usize
-    );
-}
-mod u32_ {
-    use super::*;
-    atomic!(
-        /// An atomic `u32`.
-        AtomicU32, u32, u32
-    );
-}
-mod u64_ {
-    use super::*;
-    atomic!(
-        /// An atomic `u64`.
-        AtomicU64, u64, u64
-    );
-}
-mod i64_ {
-    use super::*;
-    atomic!(
-        /// An atomic `i64`.
-        AtomicI64, i64, i64
-    );
+macro_rules! atomics {
+    ($($module:ident: $name:ident, $prim:ty $(, $int:ident)?;)*) => {
+        $(
+        mod $module {
+            use super::*;
+            atomic!(
+                #[doc = concat!("An atomic `", stringify!($prim), "`, like std's.")]
+                $name, $prim $(, $int)?
+            );
+        }
+        pub use $module::$name;
+        )*
+    };
 }
 
-pub use bool_::AtomicBool;
-pub use i64_::AtomicI64;
-pub use u32_::AtomicU32;
-pub use u64_::AtomicU64;
-pub use usize_::AtomicUsize;
+atomics! {
+    bool_: AtomicBool, bool;
+    u8_: AtomicU8, u8, u8;
+    u16_: AtomicU16, u16, u16;
+    u32_: AtomicU32, u32, u32;
+    u64_: AtomicU64, u64, u64;
+    usize_: AtomicUsize, usize, usize;
+    i8_: AtomicI8, i8, i8;
+    i16_: AtomicI16, i16, i16;
+    i32_: AtomicI32, i32, i32;
+    i64_: AtomicI64, i64, i64;
+    isize_: AtomicIsize, isize, isize;
+}

@@ -4,10 +4,14 @@
 //! unwinds (the process aborts), so racecheck does not check `Arc` leaks.
 
 pub mod atomic;
+pub mod mpsc;
 mod mutex;
+#[allow(unsafe_code)] // the cell is reached only as its state allows: SAFETY comments there
+mod once;
 #[allow(unsafe_code)] // its guards reach the data: SAFETY comments in the module
 mod rwlock;
 
 pub use mutex::{Condvar, Mutex, MutexGuard, WaitTimeoutResult};
+pub use once::{LazyLock, OnceLock};
 pub use rwlock::{Barrier, BarrierWaitResult, RwLock, RwLockReadGuard, RwLockWriteGuard};
-pub use std::sync::{Arc, LockResult};
+pub use std::sync::{Arc, LockResult, TryLockError, TryLockResult};

@@ -5,7 +5,7 @@ use crate::rt::{self, Backend, Execution, ObjectKind};
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, LockResult};
+use std::sync::{Arc, LockResult, TryLockError, TryLockResult};
 
 /// A mutual-exclusion lock, like `std::sync::Mutex`, explored by the backend of the check.
 ///
@@ -80,6 +80,60 @@ impl<T> Mutex<T> {
 }
 
 impl<T> Mutex<T> {
+    /// Acquire the lock if it is free, without blocking: `Err(WouldBlock)` if another
+    /// thread (or this one) holds it. Either way a step of the trace.
+    pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
+        let exec = current();
+        let me = rt::me();
+        let inner = match &self.inner {
+            MutexInner::Loom(m) => match m.try_lock() {
+                Ok(g) => Some(GuardInner::Loom(g)),
+                Err(TryLockError::Poisoned(p)) => Some(GuardInner::Loom(p.into_inner())),
+                Err(TryLockError::WouldBlock) => None,
+            },
+            MutexInner::Shuttle(m) => match m.try_lock() {
+                Ok(g) => Some(GuardInner::Shuttle(g)),
+                Err(TryLockError::Poisoned(p)) => Some(GuardInner::Shuttle(p.into_inner())),
+                Err(TryLockError::WouldBlock) => None,
+            },
+            MutexInner::Real(m) => m.try_lock().map(GuardInner::Real),
+        };
+        match inner {
+            Some(inner) => {
+                let guard = MutexGuard {
+                    mutex: self,
+                    me,
+                    inner: Some(inner),
+                };
+                exec.after_lock(me, self.id);
+                Ok(guard)
+            }
+            None => {
+                let object = self.id;
+                exec.record(me, crate::trace::EventKind::TryLockFailed { object });
+                Err(TryLockError::WouldBlock)
+            }
+        }
+    }
+
+    /// The value, consuming the mutex (no other thread can hold it).
+    pub fn into_inner(self) -> LockResult<T> {
+        Ok(match self.inner {
+            MutexInner::Loom(m) => m.into_inner().unwrap_or_else(|p| p.into_inner()),
+            MutexInner::Shuttle(m) => m.into_inner().unwrap_or_else(|p| p.into_inner()),
+            MutexInner::Real(m) => m.into_inner(),
+        })
+    }
+
+    /// The value, through the only reference to the mutex: no locking, no step.
+    pub fn get_mut(&mut self) -> LockResult<&mut T> {
+        Ok(match &mut self.inner {
+            MutexInner::Loom(m) => m.get_mut().unwrap_or_else(|p| p.into_inner()),
+            MutexInner::Shuttle(m) => m.get_mut().unwrap_or_else(|p| p.into_inner()),
+            MutexInner::Real(m) => m.get_mut(),
+        })
+    }
+
     /// Take the backend lock with no bookkeeping: the caller records the wait.
     fn relock_inner(&self) -> GuardInner<'_, T> {
         match &self.inner {
@@ -129,6 +183,20 @@ impl<T> Drop for MutexGuard<'_, T> {
 impl<T: fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    #[track_caller]
+    fn default() -> Self {
+        Mutex::new(T::default())
+    }
+}
+
+impl<T> From<T> for Mutex<T> {
+    #[track_caller]
+    fn from(value: T) -> Self {
+        Mutex::new(value)
     }
 }
 

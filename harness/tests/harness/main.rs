@@ -4,7 +4,9 @@
 
 mod future;
 mod models;
+mod one_line;
 mod outcomes;
 mod parallel;
 mod race_files;
+mod std_parity;
 mod time;

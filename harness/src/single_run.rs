@@ -1,0 +1,80 @@
+//! Single executions under shuttle: a replay that follows a recorded schedule, a guided run
+//! (what shrinking tries) and one seeded random or PCT execution (what `reproduce` samples).
+
+use crate::backend::{self, Body, RunConfig, Scheduling};
+use crate::check::{DEFAULT_MAX_STEPS, DEFAULT_TIME_LIMIT};
+use crate::outcome::Outcome;
+use crate::trace::Trace;
+use std::sync::{Arc, Mutex};
+
+/// What replaying a recorded schedule gave.
+#[derive(Clone, Debug)]
+pub struct Replayed {
+    pub outcome: Outcome,
+    pub trace: Trace,
+    /// The first step at which the recorded thread could not run, if any.
+    pub diverged_at: Option<usize>,
+}
+
+/// Run `body` once, following `schedule` (the thread index of every step), under shuttle.
+pub fn replay_schedule(body: impl Fn() + Send + Sync + 'static, schedule: Vec<usize>) -> Replayed {
+    replay_body(Arc::new(body), schedule, DEFAULT_MAX_STEPS)
+}
+
+pub(crate) fn replay_body(body: Body, schedule: Vec<usize>, max_steps: usize) -> Replayed {
+    let diverged = Arc::new(Mutex::new(None));
+    let scheduling = Scheduling::Replay {
+        schedule: schedule.clone(),
+        diverged: diverged.clone(),
+    };
+    let (outcome, trace) = run_once(body, scheduling, max_steps.max(schedule.len() + 1));
+    let diverged_at = *diverged.lock().unwrap_or_else(|p| p.into_inner());
+    Replayed {
+        outcome,
+        trace,
+        diverged_at,
+    }
+}
+
+/// Run `body` once under shuttle, following `schedule` as far as it can and then without
+/// preempting: what shrinking tries. The result is whatever that execution did.
+pub(crate) fn run_guided(body: Body, schedule: Vec<usize>, max_steps: usize) -> (Outcome, Trace) {
+    run_once(body, Scheduling::Guided { schedule }, max_steps)
+}
+
+/// One execution of `body` under shuttle's random (`depth` None) or PCT scheduler, seeded
+/// with `seed`: executions that must each be reproducible from a seed of their own.
+pub(crate) fn run_seeded(body: Body, depth: Option<usize>, seed: u64) -> (Outcome, Trace) {
+    use shuttle::scheduler::{PctScheduler, RandomScheduler, Scheduler};
+    let scheduler: Box<dyn Scheduler + Send> = match depth {
+        Some(depth) => Box::new(PctScheduler::new_from_seed(seed, depth, 1)),
+        None => Box::new(RandomScheduler::new_from_seed(seed, 1)),
+    };
+    once(DEFAULT_MAX_STEPS, |cfg| {
+        backend::run_shuttle_with(body, scheduler, cfg)
+    })
+}
+
+fn run_once(body: Body, scheduling: Scheduling, max_steps: usize) -> (Outcome, Trace) {
+    once(max_steps, |cfg| backend::run_shuttle(body, scheduling, cfg))
+}
+
+/// The outcome and trace of a one-execution shuttle run.
+fn once(max_steps: usize, run: impl FnOnce(&RunConfig) -> backend::RunResult) -> (Outcome, Trace) {
+    let cfg = RunConfig {
+        executions: 1,
+        time_limit: DEFAULT_TIME_LIMIT,
+        max_steps,
+        progress: Arc::new(|_| {}),
+        fingerprint: false,
+        seed: 0,
+        chaos: false,
+    };
+    let run = run(&cfg);
+    let trace = run.last_trace.unwrap_or_default();
+    let outcome = run
+        .failure
+        .map(|(_, outcome, _)| outcome)
+        .unwrap_or(Outcome::Pass);
+    (outcome, trace)
+}

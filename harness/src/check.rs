@@ -1,11 +1,11 @@
 //! The check builder: one model, one backend, one budget, one seed → what was found.
 //!
-//! ```no_run
+//! ```
 //! use racecheck::{BackendKind, Check};
 //! let result = Check::new(|| { /* the model, written against racecheck::{sync, thread} */ })
 //!     .backend(BackendKind::Pct)
 //!     .depth(3)
-//!     .executions(10_000)
+//!     .executions(100)
 //!     .seed(7)
 //!     .run();
 //! println!("{}", result.verdict());

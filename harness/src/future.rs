@@ -17,7 +17,7 @@
 //! tokio pauses time only on `current_thread`, so [`Flavor::MultiThread`] runs there too; the
 //! model backends explore the N workers.
 //!
-//! ```no_run
+//! ```
 //! use racecheck::future::{self, sync::Mutex, time};
 //! use racecheck::sync::Arc;
 //! use racecheck::{BackendKind, Check};

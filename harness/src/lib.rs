@@ -20,7 +20,7 @@
 //! (who waits on what), step bound exceeded, or time limit. A failure's trace is written to a
 //! [`RaceFile`], which [`RaceFile::replay`] reproduces step for step, or says where it diverged.
 //!
-//! ```no_run
+//! ```
 //! use racecheck::sync::{Arc, Mutex};
 //! use racecheck::{thread, BackendKind, Check};
 //!
@@ -96,7 +96,7 @@ pub struct InvariantFailed(pub String);
 /// Assert a model's invariant: if `cond` is false the execution fails with
 /// [`Outcome::Invariant`] and the message (without one: "invariant `cond` does not hold").
 ///
-/// ```no_run
+/// ```
 /// # let held_by = [1];
 /// racecheck::invariant!(held_by.len() <= 1, "ticket held by {} owners", held_by.len());
 /// racecheck::invariant!(held_by.len() <= 1);

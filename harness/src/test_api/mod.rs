@@ -3,7 +3,7 @@
 //! One line a test, mirroring shuttle's and loom's entry points; each panics when it finds a
 //! failure, with a message a person can act on:
 //!
-//! ```no_run
+//! ```
 //! # fn transfer() {}
 //! racecheck::check_pct(|| transfer(), 1_000, 3);
 //! ```

@@ -333,6 +333,10 @@ fn found_text(r: &CheckResult) -> String {
     match &r.failure {
         Some(f) => format!("{} (execution {})", f.outcome.kind(), f.execution),
         None if r.complete => "verified".to_string(),
+        None if r.time_limited => format!(
+            "not found, stopped by the time limit ({} s; not reproducible)",
+            r.time_limit.as_secs()
+        ),
         None => "not found".to_string(),
     }
 }

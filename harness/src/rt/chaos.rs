@@ -46,19 +46,21 @@ fn draw() -> Option<u64> {
     })
 }
 
-/// Maybe perturb the calling thread before a facade operation: about one operation in four
-/// yields, one in sixteen spins for up to ~20 µs, one in sixty-four sleeps 50–250 µs (which
-/// on a machine with few cores lets another thread run in the middle of this one's work).
+/// Maybe perturb the calling thread before a facade operation: about one operation in
+/// sixteen yields, one in thirty-two spins for up to ~20 µs, one in 256 sleeps 50–250 µs
+/// (which on a machine with few cores lets another thread run in the middle of this one's
+/// work). Rarer than that and real threads miss bugs; more often and a loaded machine, where a
+/// yield gives up a whole time slice, makes every run slow.
 pub(crate) fn perturb() {
     let Some(r) = draw() else { return };
-    match r % 64 {
+    match r % 256 {
         0 => std::thread::sleep(Duration::from_micros(50 + (r >> 8) % 200)),
-        1..=4 => {
+        1..=8 => {
             for _ in 0..(r >> 8) % 4_000 {
                 std::hint::spin_loop();
             }
         }
-        5..=20 => std::thread::yield_now(),
+        9..=24 => std::thread::yield_now(),
         _ => {}
     }
 }

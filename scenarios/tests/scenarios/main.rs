@@ -7,6 +7,7 @@ mod compaction_figures;
 mod expectations;
 mod lease_configs;
 mod races;
+mod readme;
 mod reports;
 mod sqlite_conformance;
 mod sqlite_outcomes;

@@ -35,7 +35,8 @@ pub enum Row {
 #[derive(Clone, Debug)]
 pub struct Rows {
     pub rows: Vec<Row>,
-    /// The row of every step: its own, its fold's, or (a step without a row) the next row.
+    /// The row of every step: its own, its fold's, or (a step without a row) the row before it
+    /// (the first row, for steps before any).
     pub row_of: Vec<usize>,
     /// Steps without a row: uncontended lock, acquire and release.
     pub hidden: usize,
@@ -150,5 +151,55 @@ fn fold(t: &Timeline, steps: Vec<usize>, period: usize, repeats: usize) -> Fold 
         steps,
         period,
         repeats,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use racecheck::outcome::Outcome;
+    use racecheck::race::RaceFile;
+
+    fn timeline(threads: &[&str], schedule: &str, events: &[String]) -> Timeline {
+        Timeline::of(
+            &RaceFile {
+                format: "racecheck-race".into(),
+                version: 1,
+                scenario: "s".into(),
+                variant: "v".into(),
+                backend: "pct(d=3)".into(),
+                seed: 0,
+                execution: 1,
+                threads: threads.iter().map(|t| t.to_string()).collect(),
+                schedule: schedule.into(),
+                events: events.to_vec(),
+                outcome: Outcome::Pass,
+            },
+            "x.race",
+        )
+    }
+
+    #[test]
+    fn a_poll_loop_folds_into_one_row_with_its_times() {
+        let mut events = vec!["B: lock L".to_string(), "B: acquired L".to_string()];
+        for s in 1..=5 {
+            events.push(format!("B: woke @ {s}s"));
+            events.push(format!("B: sleep 1s @ {s}s"));
+        }
+        events.push("B: release L @ 5s".into());
+        events.push("B: exit @ 5s".into());
+        let t = timeline(&["main", "B"], "1*14", &events);
+        let rows = rows(&t);
+        // lock, acquired and release have no row; the loop is one; exit its own.
+        assert_eq!(rows.hidden, 3);
+        assert_eq!(rows.rows.len(), 2, "{:?}", rows.rows);
+        let Row::Fold(f) = &rows.rows[0] else {
+            panic!("{:?}", rows.rows)
+        };
+        assert_eq!((f.period, f.repeats), (2, 5));
+        assert_eq!(f.label, "B: woke → sleep 1s ×5, 1s–5s");
+        let mut row_of = vec![0; 13];
+        row_of.push(1);
+        assert_eq!(rows.row_of, row_of);
     }
 }

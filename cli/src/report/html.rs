@@ -153,7 +153,7 @@ pub fn page(t: &Timeline, notes: &[String]) -> String {
                     ys[r + 1] - ys[r] - 4,
                     f.steps.len()
                 );
-                fold_body(&mut bodies, t, f, r, x - 6, ys[r + 1]);
+                fold_body(&mut bodies, t, f, r, (x - 6, ys[r + 1]), width);
             }
         }
     }
@@ -295,8 +295,17 @@ fn wrap(text: &str) -> Vec<String> {
 }
 
 /// The list a fold opens to: each of its steps on a line, hidden until the fold is clicked.
-fn fold_body(out: &mut String, t: &Timeline, f: &Fold, r: usize, x: usize, top: usize) {
+/// It opens under the fold at `at`, moved left if it would pass the page's right edge.
+fn fold_body(
+    out: &mut String,
+    t: &Timeline,
+    f: &Fold,
+    r: usize,
+    (x, top): (usize, usize),
+    width: usize,
+) {
     let w = LANE * 2 - 12;
+    let x = x.min(width.saturating_sub(w + 4));
     let _ = writeln!(
         out,
         r##"<g class="fold-body" id="fold{r}" style="display:none"><rect x="{x}" y="{top}" width="{w}" height="{}" fill="#fff" stroke="#9ab"/>"##,
@@ -341,4 +350,20 @@ fn esc(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{wrap, TEXT};
+
+    #[test]
+    fn long_text_wraps_at_spaces_and_loses_nothing() {
+        let text = "“A: release refused: the lock was not ours any more, token 1 lapsed at 30s”";
+        let lines = wrap(text);
+        assert!(lines.len() > 1 && lines.iter().all(|l| l.chars().count() <= TEXT));
+        assert_eq!(lines.join(" "), text);
+        let word = "x".repeat(TEXT + 5);
+        assert_eq!(wrap(&word).concat(), word);
+        assert_eq!(wrap("short"), ["short"]);
+    }
 }

@@ -4,7 +4,8 @@
 //! them: uncontended lock traffic gets no row, repeats fold into one row that lists its steps
 //! on click. Beside each lane a bar shows each lock it held (one colour per lock) and, hatched
 //! red, each wait for a lock from the attempt to the grant. Long text wraps. The step where
-//! the failure shows is on a red band, and the outcome closes the page.
+//! the failure shows is on a red band, and the outcome closes the page. Where the virtual clock
+//! moves between two rows, a dashed line says by how much.
 //! A small inline script records what the browser laid out in `data-rendered` on the root
 //! element, so a headless browser can check the page really rendered.
 
@@ -16,6 +17,8 @@ const ROW: usize = 20;
 const LANE: usize = 330;
 const GUTTER: usize = 110;
 const TOP: usize = 40;
+/// Space above a row at which the virtual clock has moved.
+const GAP: usize = 14;
 /// Characters of a step's text on one line of its lane; longer text wraps onto more lines.
 const TEXT: usize = 44;
 
@@ -23,9 +26,19 @@ const TEXT: usize = 44;
 pub fn page(t: &Timeline, notes: &[String]) -> String {
     let rows = fold::rows(t);
     let lines: Vec<Vec<String>> = rows.rows.iter().map(|r| wrap(&row_text(t, r))).collect();
+    // Where the virtual clock moves between two rows, a gap with how far it moved.
+    let mut gaps = Vec::new();
     let mut ys = Vec::with_capacity(lines.len() + 1);
     let mut y = TOP;
-    for l in &lines {
+    let mut clock = 0.0;
+    for (r, l) in lines.iter().enumerate() {
+        if let Some(now) = row_time(t, &rows.rows[r]) {
+            if now > clock {
+                gaps.push((y + GAP / 2, now - clock));
+                y += GAP;
+                clock = now;
+            }
+        }
         ys.push(y);
         y += ROW * l.len().max(1);
     }
@@ -72,6 +85,14 @@ pub fn page(t: &Timeline, notes: &[String]) -> String {
                 ys[r + 1] - ys[r]
             );
         }
+    }
+    for (y, by) in gaps {
+        let _ = writeln!(
+            svg,
+            r##"<g class="clock"><line x1="44" y1="{y}" x2="{width}" y2="{y}" stroke="#bbb" stroke-dasharray="4 3"/><text x="50" y="{}" fill="#888" font-size="10">clock +{}</text></g>"##,
+            y - 2,
+            seconds(by)
+        );
     }
     // Spans drawn on the rows their steps map to; equal rectangles once.
     let mut drawn = std::collections::HashSet::new();
@@ -203,7 +224,7 @@ code {{ background: #f3f3f3; padding: 2px 6px; border-radius: 4px; }}
     }
     let _ = writeln!(
         html,
-        r##"<p class="legend"><span><i class="swatch" style="background:#4a90d9"></i>holds a lock (one colour per lock)</span><span><i class="swatch" style="background:repeating-linear-gradient(45deg,#d33 0 3px,#fff 3px 6px)"></i>waits for a lock another thread holds</span><span><i class="swatch" style="background:#ffd7d7"></i>where it failed</span><span><i class="swatch" style="background:#eef3fa;border:1px solid #9ab"></i>repeated steps, folded: click to list them</span></p>
+        r##"<p class="legend"><span><i class="swatch" style="background:#4a90d9"></i>holds a lock (one colour per lock)</span><span><i class="swatch" style="background:repeating-linear-gradient(45deg,#d33 0 3px,#fff 3px 6px)"></i>waits for a lock another thread holds</span><span><i class="swatch" style="background:#ffd7d7"></i>where it failed</span><span><i class="swatch" style="background:#eef3fa;border:1px solid #9ab"></i>repeated steps, folded: click to list them</span><span>dashed, clock +29s: the virtual clock moves on</span></p>
 <p>{} steps, {} threads, {} rows; {} lock steps without contention have no row (their bars are drawn; the race file lists every step).</p>"##,
         t.steps.len(),
         t.lanes.len(),
@@ -256,6 +277,26 @@ fn row_text(t: &Timeline, row: &Row) -> String {
             }
         }
     }
+}
+
+/// The virtual time of a row's first step, in seconds, if the clock had moved.
+fn row_time(t: &Timeline, row: &Row) -> Option<f64> {
+    let first = match row {
+        Row::Step(i) => *i,
+        Row::Fold(f) => f.steps[0],
+    };
+    let time = t.steps[first].time.as_deref()?;
+    let (number, scale) = [("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9), ("s", 1.0)]
+        .iter()
+        .find_map(|(unit, scale)| Some((time.strip_suffix(unit)?, *scale)))?;
+    number.parse::<f64>().ok().map(|n| n * scale)
+}
+
+/// Seconds as a step's time reads: `29s`, `0.02s`, `1.5s`.
+fn seconds(s: f64) -> String {
+    let text = format!("{s:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}s")
 }
 
 /// `text` in lines of at most [`TEXT`] characters, broken at spaces where it can be.

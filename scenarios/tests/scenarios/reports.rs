@@ -308,6 +308,14 @@ fn timeline_pages_stay_small_and_fold_repeats() {
     });
     let poll = poll.unwrap_or_else(|| panic!("no poll loop folded: {:?}", rows.rows));
     assert!(poll.label.starts_with("B: "), "{}", poll.label);
+    // The clock's moves are marked where it moves: B sleeps 10 s at 30 s, A wakes at 45 s.
+    let page = report::html::page(&lease, &[]);
+    assert!(
+        page.contains("clock +10s") && page.contains("clock +5s"),
+        "no clock marks"
+    );
+    let still = report::Timeline::of(&committed("lock_manager.lock.pctd3"), "x.race");
+    assert!(!report::html::page(&still, &[]).contains(r#"<g class="clock">"#));
     assert!(rows.rows.len() < 60, "{} rows", rows.rows.len());
 }
 

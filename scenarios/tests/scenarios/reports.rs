@@ -165,6 +165,12 @@ fn summary_markdown_snapshot() {
 }
 
 #[test]
+fn checks_markdown_snapshot() {
+    let (summary, _) = fixed_summary();
+    insta::assert_snapshot!(report::checks_markdown(&summary));
+}
+
+#[test]
 fn race_markdown_snapshot() {
     let race = committed("sqlite.ticket_lease.deferred-wal.pctd3");
     insta::assert_snapshot!(report::race_markdown(

@@ -394,6 +394,7 @@ fn summary_of(rows: &[Row<'_>], dir: &Path, started: String) -> (Summary, Vec<Fa
                     row: i,
                     race: race.clone(),
                     path: path.display().to_string(),
+                    replayable: !row.unreplayable,
                 });
             }
             CheckRow {

@@ -1,11 +1,15 @@
 //! A timeline as a self-contained HTML page: inline SVG and CSS, no network, no external file.
 //!
-//! Lanes are columns (one per thread), steps go down in order. Beside each lane a bar shows
-//! each lock it held (one colour per lock) and, hatched red, each wait for a lock another lane
-//! held. The step where the failure shows is on a red band, and the outcome closes the page.
+//! Lanes are columns (one per thread), steps go down in order, as [`fold`] selects and folds
+//! them: uncontended lock traffic gets no row, repeats fold into one row that lists its steps
+//! on click. Beside each lane a bar shows each lock it held (one colour per lock) and, hatched
+//! red, each wait for a lock from the attempt to the grant. Long text wraps. The step where
+//! the failure shows is on a red band, and the outcome closes the page. Where the virtual clock
+//! moves between two rows, a dashed line says by how much.
 //! A small inline script records what the browser laid out in `data-rendered` on the root
 //! element, so a headless browser can check the page really rendered.
 
+use super::fold::{self, Fold, Row};
 use super::timeline::{StepKind, Timeline};
 use std::fmt::Write as _;
 
@@ -13,13 +17,46 @@ const ROW: usize = 20;
 const LANE: usize = 330;
 const GUTTER: usize = 110;
 const TOP: usize = 40;
-/// Characters of a step's text drawn in its lane; the whole text is in its tooltip.
+/// Space above a row at which the virtual clock has moved.
+const GAP: usize = 14;
+/// Characters of a step's text on one line of its lane; longer text wraps onto more lines.
 const TEXT: usize = 44;
 
 /// The page for `t`. `notes` are extra lines for the header (how the race was shrunk, say).
 pub fn page(t: &Timeline, notes: &[String]) -> String {
+    let rows = fold::rows(t);
+    let lines: Vec<Vec<String>> = rows.rows.iter().map(|r| wrap(&row_text(t, r))).collect();
+    // Where the virtual clock moves between two rows, a gap with how far it moved.
+    let mut gaps = Vec::new();
+    let mut ys = Vec::with_capacity(lines.len() + 1);
+    let mut y = TOP;
+    let mut clock = 0.0;
+    for (r, l) in lines.iter().enumerate() {
+        if let Some(now) = row_time(t, &rows.rows[r]) {
+            if now > clock {
+                gaps.push((y + GAP / 2, now - clock));
+                y += GAP;
+                clock = now;
+            }
+        }
+        ys.push(y);
+        y += ROW * l.len().max(1);
+    }
+    ys.push(y);
+    let body_end = y;
+    let outcome_lines = t.outcome_lines();
+    let bodies_end = rows
+        .rows
+        .iter()
+        .enumerate()
+        .filter_map(|(r, row)| match row {
+            Row::Fold(f) => Some(ys[r + 1] + ROW * f.steps.len() + 8),
+            Row::Step(_) => None,
+        })
+        .max()
+        .unwrap_or(0);
     let width = GUTTER + LANE * t.lanes.len().max(1) + 20;
-    let height = TOP + ROW * (t.steps.len() + 1 + t.outcome_lines().len()) + 20;
+    let height = (body_end + ROW * (1 + outcome_lines.len()) + 20).max(bodies_end + 20);
     let mut svg = String::new();
     let _ = writeln!(
         svg,
@@ -31,27 +68,41 @@ pub fn page(t: &Timeline, notes: &[String]) -> String {
         "\n"
     ));
     let x_of = |lane: usize| GUTTER + LANE * lane + 14;
-    let y_of = |row: usize| TOP + ROW * row + ROW / 2;
-    let last_y = y_of(t.steps.len());
     for (i, name) in t.lanes.iter().enumerate() {
         let x = x_of(i);
         let _ = writeln!(
             svg,
-            r##"<text class="lane" x="{x}" y="22" font-weight="bold" font-size="14">{}</text><line x1="{x}" y1="30" x2="{x}" y2="{last_y}" stroke="#999"/>"##,
+            r##"<text class="lane" x="{x}" y="22" font-weight="bold" font-size="14">{}</text><line x1="{x}" y1="30" x2="{x}" y2="{body_end}" stroke="#999"/>"##,
             esc(name)
         );
     }
-    for step in t.steps.iter().filter(|s| s.failed) {
-        let y = TOP + ROW * step.index;
+    for (r, row) in rows.rows.iter().enumerate() {
+        if matches!(row, Row::Step(i) if t.steps[*i].failed) {
+            let _ = writeln!(
+                svg,
+                r##"<rect class="failed" x="0" y="{}" width="{width}" height="{}" fill="#ffd7d7"/>"##,
+                ys[r],
+                ys[r + 1] - ys[r]
+            );
+        }
+    }
+    for (y, by) in gaps {
         let _ = writeln!(
             svg,
-            r##"<rect class="failed" x="0" y="{y}" width="{width}" height="{ROW}" fill="#ffd7d7"/>"##
+            r##"<g class="clock"><line x1="44" y1="{y}" x2="{width}" y2="{y}" stroke="#bbb" stroke-dasharray="4 3"/><text x="50" y="{}" fill="#888" font-size="10">clock +{}</text></g>"##,
+            y - 2,
+            seconds(by)
         );
     }
+    // Spans drawn on the rows their steps map to; equal rectangles once.
+    let mut drawn = std::collections::HashSet::new();
     for span in &t.spans {
+        let (a, b) = (rows.row_of[span.from], rows.row_of[span.to]);
+        if !drawn.insert((span.lane, &span.object, a, b, span.holding)) {
+            continue;
+        }
         let x = x_of(span.lane) - 9;
-        let y = TOP + ROW * span.from + 4;
-        let h = ROW * (span.to - span.from) + ROW - 8;
+        let (y, h) = (ys[a] + 4, ys[b + 1] - ys[a] - 8);
         let (fill, what) = if span.holding {
             (colour(&span.object), "holds")
         } else {
@@ -66,52 +117,70 @@ pub fn page(t: &Timeline, notes: &[String]) -> String {
             span.to
         );
     }
-    for step in &t.steps {
-        let y = y_of(step.index);
-        let x = x_of(step.lane);
-        let time = step.time.as_deref().unwrap_or("");
+    let mut bodies = String::new();
+    for (r, row) in rows.rows.iter().enumerate() {
+        let y = ys[r] + ROW / 2 + 4;
+        let (first, lane) = match row {
+            Row::Step(i) => (*i, t.steps[*i].lane),
+            Row::Fold(f) => (f.steps[0], f.lane),
+        };
+        let step = &t.steps[first];
         let _ = writeln!(
             svg,
-            r##"<text x="8" y="{}" fill="#777">#{}</text><text x="50" y="{}" fill="#777">{}</text>"##,
-            y + 4,
-            step.index,
-            y + 4,
-            esc(time)
+            r##"<text x="8" y="{y}" fill="#777">#{first}</text><text x="50" y="{y}" fill="#777">{}</text>"##,
+            esc(step.time.as_deref().unwrap_or(""))
         );
-        let (text, colour, weight) = match &step.kind {
-            StepKind::Label(l) => (format!("“{l}”"), "#036", "bold"),
-            StepKind::Lock(o) if step.blocked => (format!("lock {o} (blocks)"), "#b00", "normal"),
-            StepKind::Acquired(_) | StepKind::Release(_) | StepKind::Lock(_) => {
-                (step.text.clone(), "#555", "normal")
+        let x = x_of(lane);
+        let (colour, weight) = match row {
+            Row::Fold(_) => ("#036", "normal"),
+            Row::Step(_) if step.failed => ("#b00", "bold"),
+            Row::Step(_) => match &step.kind {
+                StepKind::Label(_) => ("#036", "bold"),
+                StepKind::Lock(_) if step.blocked => ("#b00", "normal"),
+                StepKind::Acquired(_) | StepKind::Release(_) | StepKind::Lock(_) => {
+                    ("#555", "normal")
+                }
+                _ => ("#222", "normal"),
+            },
+        };
+        let text = row_text(t, row);
+        let mut tspans = String::new();
+        for (n, line) in lines[r].iter().enumerate() {
+            let dy = if n == 0 { 0 } else { ROW };
+            let _ = write!(
+                tspans,
+                r#"<tspan x="{}" dy="{dy}">{}</tspan>"#,
+                x + 8,
+                esc(line)
+            );
+        }
+        match row {
+            Row::Step(i) => {
+                let _ = writeln!(
+                    svg,
+                    r#"<g class="step"><circle cx="{x}" cy="{}" r="3.5" fill="{colour}"/><text y="{y}" fill="{colour}" font-weight="{weight}">{tspans}<title>#{i} {}: {}</title></text></g>"#,
+                    y - 4,
+                    esc(&t.lanes[lane]),
+                    esc(&text)
+                );
             }
-            _ => (step.text.clone(), "#222", "normal"),
-        };
-        let (colour, weight) = if step.failed {
-            ("#b00", "bold")
-        } else {
-            (colour, weight)
-        };
-        let shown = if text.chars().count() > TEXT {
-            let cut: String = text.chars().take(TEXT - 1).collect();
-            format!("{cut}…")
-        } else {
-            text.clone()
-        };
-        let mark = if step.failed { "✗ " } else { "" };
-        let _ = writeln!(
-            svg,
-            r#"<g class="step"><circle cx="{x}" cy="{y}" r="3.5" fill="{colour}"/><text x="{}" y="{}" fill="{colour}" font-weight="{weight}">{mark}{}<title>#{} {}: {}</title></text></g>"#,
-            x + 8,
-            y + 4,
-            esc(&shown),
-            step.index,
-            esc(&t.lanes[step.lane]),
-            esc(&text)
-        );
+            Row::Fold(f) => {
+                let _ = writeln!(
+                    svg,
+                    r##"<g class="fold" data-body="fold{r}" cursor="pointer"><rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="#eef3fa" stroke="#9ab"/><text y="{y}" fill="{colour}">{tspans}<title>{} steps folded: click to list them</title></text></g>"##,
+                    x - 6,
+                    ys[r] + 2,
+                    LANE - 12,
+                    ys[r + 1] - ys[r] - 4,
+                    f.steps.len()
+                );
+                fold_body(&mut bodies, t, f, r, (x - 6, ys[r + 1]), width);
+            }
+        }
     }
     if t.failed_step().is_some() {
-        for (i, line) in t.outcome_lines().into_iter().enumerate() {
-            let y = y_of(t.steps.len() + i) + 4;
+        for (i, line) in outcome_lines.into_iter().enumerate() {
+            let y = body_end + ROW * i + ROW / 2 + 4;
             let mark = if i == 0 { "✗ " } else { "  " };
             let _ = writeln!(
                 svg,
@@ -120,8 +189,9 @@ pub fn page(t: &Timeline, notes: &[String]) -> String {
             );
         }
     }
+    // Folded steps last, so that an opened list lies over the rows below it.
+    svg.push_str(&bodies);
     svg.push_str("</svg>\n");
-
     let mut html = String::new();
     let _ = write!(
         html,
@@ -137,6 +207,7 @@ h1 {{ font-size: 20px; margin: 0 0 8px; }}
 .outcome {{ color: #b00; font-weight: bold; }}
 code {{ background: #f3f3f3; padding: 2px 6px; border-radius: 4px; }}
 .legend span {{ display: inline-block; margin-right: 18px; }}
+@media print {{ g.fold-body {{ display: none; }} }}
 .swatch {{ display: inline-block; width: 10px; height: 14px; vertical-align: middle; margin-right: 4px; }}
 </style>
 </head>
@@ -154,9 +225,12 @@ code {{ background: #f3f3f3; padding: 2px 6px; border-radius: 4px; }}
     }
     let _ = writeln!(
         html,
-        r##"<p class="legend"><span><i class="swatch" style="background:#4a90d9"></i>holds a lock (one colour per lock)</span><span><i class="swatch" style="background:repeating-linear-gradient(45deg,#d33 0 3px,#fff 3px 6px)"></i>waits for a lock another thread holds</span><span><i class="swatch" style="background:#ffd7d7"></i>where it failed</span> {} steps, {} threads; hover a step for its whole text.</p>"##,
+        r##"<p class="legend"><span><i class="swatch" style="background:#4a90d9"></i>holds a lock (one colour per lock)</span><span><i class="swatch" style="background:repeating-linear-gradient(45deg,#d33 0 3px,#fff 3px 6px)"></i>waits for a lock another thread holds</span><span><i class="swatch" style="background:#ffd7d7"></i>where it failed</span><span><i class="swatch" style="background:#eef3fa;border:1px solid #9ab"></i>repeated steps, folded: click to list them</span><span>dashed, clock +29s: the virtual clock moves on</span></p>
+<p>{} steps, {} threads, {} rows; {} lock steps without contention have no row (their bars are drawn; the race file lists every step).</p>"##,
         t.steps.len(),
-        t.lanes.len()
+        t.lanes.len(),
+        rows.rows.len(),
+        rows.hidden
     );
     html.push_str(&svg);
     html.push_str(
@@ -165,10 +239,18 @@ code {{ background: #f3f3f3; padding: 2px 6px; border-radius: 4px; }}
   var svg = document.querySelector("svg");
   var box = svg.getBBox();
   var steps = svg.querySelectorAll("g.step").length;
+  var folds = svg.querySelectorAll("g.fold");
   var lanes = svg.querySelectorAll("text.lane").length;
-  var ok = box.width > 0 && box.height > 0 && steps > 0;
+  var ok = box.width > 0 && box.height > 0 && steps + folds.length > 0;
+  folds.forEach(function (g) {
+    g.addEventListener("click", function () {
+      var body = document.getElementById(g.getAttribute("data-body"));
+      body.style.display = body.style.display === "none" ? "" : "none";
+    });
+  });
   document.documentElement.setAttribute("data-rendered",
-    (ok ? "ok" : "empty") + " lanes=" + lanes + " steps=" + steps);
+    (ok ? "ok" : "empty") + " lanes=" + lanes + " rows=" + (steps + folds.length) +
+    " folds=" + folds.length);
 })();
 </script>
 </body>
@@ -176,6 +258,122 @@ code {{ background: #f3f3f3; padding: 2px 6px; border-radius: 4px; }}
 "#,
     );
     html
+}
+
+/// The text of a row: the step as it reads, or the fold's summary.
+fn row_text(t: &Timeline, row: &Row) -> String {
+    match row {
+        Row::Fold(f) => format!("▸ {}", f.label),
+        Row::Step(i) => {
+            let step = &t.steps[*i];
+            let text = match &step.kind {
+                StepKind::Label(l) => format!("“{l}”"),
+                StepKind::Lock(o) if step.blocked => format!("lock {o} (blocks)"),
+                _ => step.text.clone(),
+            };
+            if step.failed {
+                format!("✗ {text}")
+            } else {
+                text
+            }
+        }
+    }
+}
+
+/// The virtual time of a row's first step, in seconds, if the clock had moved.
+fn row_time(t: &Timeline, row: &Row) -> Option<f64> {
+    let first = match row {
+        Row::Step(i) => *i,
+        Row::Fold(f) => f.steps[0],
+    };
+    let time = t.steps[first].time.as_deref()?;
+    let (number, scale) = [("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9), ("s", 1.0)]
+        .iter()
+        .find_map(|(unit, scale)| Some((time.strip_suffix(unit)?, *scale)))?;
+    number.parse::<f64>().ok().map(|n| n * scale)
+}
+
+/// Seconds as a step's time reads: `29s`, `0.02s`, `1.5s`.
+fn seconds(s: f64) -> String {
+    let text = format!("{s:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}s")
+}
+
+/// `text` in lines of at most [`TEXT`] characters, broken at spaces where it can be.
+fn wrap(text: &str) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let mut word = word.to_string();
+        loop {
+            let last = lines.last_mut().expect("never empty");
+            let len = last.chars().count();
+            let sep = usize::from(len > 0);
+            if len + sep + word.chars().count() <= TEXT {
+                if sep == 1 {
+                    last.push(' ');
+                }
+                last.push_str(&word);
+                break;
+            }
+            if len > 0 {
+                lines.push(String::new());
+                continue;
+            }
+            // A word longer than a line is cut where the line ends.
+            let head: String = word.chars().take(TEXT).collect();
+            word = word.chars().skip(TEXT).collect();
+            *last = head;
+            lines.push(String::new());
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if lines.len() > 1 && lines.last().is_some_and(String::is_empty) {
+        lines.pop();
+    }
+    lines
+}
+
+/// The list a fold opens to: each of its steps on a line, hidden until the fold is clicked.
+/// It opens under the fold at `at`, moved left if it would pass the page's right edge.
+fn fold_body(
+    out: &mut String,
+    t: &Timeline,
+    f: &Fold,
+    r: usize,
+    (x, top): (usize, usize),
+    width: usize,
+) {
+    let w = LANE * 2 - 12;
+    let x = x.min(width.saturating_sub(w + 4));
+    let _ = writeln!(
+        out,
+        r##"<g class="fold-body" id="fold{r}" style="display:none"><rect x="{x}" y="{top}" width="{w}" height="{}" fill="#fff" stroke="#9ab"/>"##,
+        ROW * f.steps.len() + 8
+    );
+    for (n, &i) in f.steps.iter().enumerate() {
+        let s = &t.steps[i];
+        let time = s
+            .time
+            .as_deref()
+            .map(|t| format!(" @ {t}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            r#"<text x="{}" y="{}">#{i}{} {}: {}</text>"#,
+            x + 6,
+            top + ROW * n + ROW / 2 + 8,
+            esc(&time),
+            esc(&t.lanes[s.lane]),
+            esc(&s.text)
+        );
+    }
+    out.push_str(
+        "</g>
+",
+    );
 }
 
 /// A stable colour per lock name.
@@ -194,4 +392,20 @@ fn esc(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{wrap, TEXT};
+
+    #[test]
+    fn long_text_wraps_at_spaces_and_loses_nothing() {
+        let text = "“A: release refused: the lock was not ours any more, token 1 lapsed at 30s”";
+        let lines = wrap(text);
+        assert!(lines.len() > 1 && lines.iter().all(|l| l.chars().count() <= TEXT));
+        assert_eq!(lines.join(" "), text);
+        let word = "x".repeat(TEXT + 5);
+        assert_eq!(wrap(&word).concat(), word);
+        assert_eq!(wrap("short"), ["short"]);
+    }
 }

@@ -4,8 +4,10 @@
 //! `summary.json` follows a stable schema, [`Summary`] (`schema = "racecheck-summary"`,
 //! `version = 1`); a field is added only with a new version. `reports/README.md` documents it.
 
+pub mod fold;
 pub mod html;
 pub mod mermaid;
+pub mod summary_md;
 pub mod timeline;
 
 use racecheck::check::BackendKind;
@@ -15,6 +17,7 @@ use racecheck::shrink::ScheduleSize;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+pub use summary_md::{checks_markdown, summary_markdown};
 pub use timeline::Timeline;
 
 /// The `schema` key of `summary.json`.
@@ -142,76 +145,9 @@ pub struct FailureRace {
     pub row: usize,
     pub race: RaceFile,
     pub path: String,
-}
-
-/// `summary.md`: the table, then every failure with its outcome, how to replay it, and its
-/// timeline as a Mermaid diagram.
-pub fn summary_markdown(summary: &Summary, failures: &[FailureRace]) -> String {
-    let mut out = String::from("# racecheck summary\n\n");
-    let _ = writeln!(
-        out,
-        "Run started {} with `{}`: {} checks, {} as expected, {} not.\n",
-        summary.started,
-        summary.command.join(" "),
-        summary.totals.checks,
-        summary.totals.met,
-        summary.totals.unmet
-    );
-    out.push_str(
-        "| scenario | variant | backend | expected | found | executions | to first failure | wall time | ok |\n\
-         |---|---|---|---|---|---|---|---|---|\n",
-    );
-    for c in &summary.checks {
-        let expected = if c.beyond_reach {
-            format!("{} (beyond {}'s reach)", c.expected, c.backend_kind)
-        } else {
-            c.expected.clone()
-        };
-        let found = match (c.found, c.first_failure) {
-            (Some(kind), Some(n)) => format!("{kind} (execution {n})"),
-            _ => c.verdict.replace('-', " "),
-        };
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} | {:.2} s | {} |",
-            c.scenario,
-            c.variant,
-            c.backend,
-            expected,
-            found,
-            c.executions,
-            c.first_failure.map_or("-".to_string(), |n| n.to_string()),
-            c.wall_time_s,
-            if c.met { "yes" } else { "**no**" },
-        );
-    }
-    if failures.is_empty() {
-        return out;
-    }
-    out.push_str("\n## Failures\n");
-    for f in failures {
-        let c = &summary.checks[f.row];
-        let _ = writeln!(
-            out,
-            "\n### {} / {} [{}]\n",
-            c.scenario, c.variant, c.backend
-        );
-        let _ = writeln!(out, "{}\n", f.race.outcome);
-        let _ = writeln!(out, "- replay: `racecheck replay {}`", f.path);
-        if let Some(s) = &c.shrink {
-            let _ = writeln!(out, "- {s}");
-        }
-        if let Some(t) = &c.timeline {
-            let _ = writeln!(out, "- timeline: [{t}]({t})");
-        }
-        let timeline = Timeline::of(&f.race, &f.path);
-        let _ = writeln!(
-            out,
-            "\n```mermaid\n{}```",
-            mermaid::sequence_diagram(&timeline)
-        );
-    }
-    out
+    /// `racecheck replay` reproduces it: when false, the summary offers the check's own
+    /// command instead of a replay.
+    pub replayable: bool,
 }
 
 /// The markdown of one race: its outcome, replay command and Mermaid timeline.
@@ -230,8 +166,8 @@ pub fn race_markdown(race: &RaceFile, path: &str, notes: &[String]) -> String {
     out
 }
 
-/// Write `summary.md`, `summary.json` and `timelines/*.html` into `dir`. Returns the path of
-/// `summary.md`.
+/// Write `summary.md`, `checks.md`, `summary.json` and, per failure, `timelines/NAME.html`
+/// and `timelines/NAME.md` (its Mermaid diagram) into `dir`. Returns the path of `summary.md`.
 pub fn write_run(
     dir: &Path,
     summary: &Summary,
@@ -260,9 +196,15 @@ pub fn write_run(
                 .collect();
             let timeline = Timeline::of(&f.race, &f.path);
             write(&dir.join(rel), &html::page(&timeline, &notes))?;
+            let md = dir.join(rel).with_extension("md");
+            write(&md, &race_markdown(&f.race, &f.path, &notes))?;
         }
     }
     write(&dir.join("summary.json"), &summary.to_json())?;
+    write(
+        &dir.join(summary_md::CHECKS_FILE),
+        &checks_markdown(summary),
+    )?;
     let md = dir.join("summary.md");
     write(&md, &summary_markdown(summary, failures))?;
     Ok(md)

@@ -201,7 +201,8 @@ fn classify(text: &str) -> StepKind {
 }
 
 /// The spans each lane held a lock (acquired → release) or waited for one (lock → acquired,
-/// when another lane held it), and which lock steps blocked.
+/// when another lane held it at the ask or took it before the grant; lock → end, when it was
+/// never granted), and which lock steps blocked.
 ///
 /// A condvar wait releases its mutex until woken; the step lines do not name that mutex, so
 /// it is taken to be the lock the lane acquired last and still holds, as it is in practice.
@@ -210,7 +211,8 @@ fn lock_spans(steps: &mut [Step], lanes: usize) -> Vec<Span> {
     let mut holder: HashMap<String, (usize, usize)> = HashMap::new();
     let mut held: Vec<Vec<String>> = vec![Vec::new(); lanes];
     let mut parked: Vec<Option<String>> = vec![None; lanes];
-    let mut asking: Vec<Option<(String, usize)>> = vec![None; lanes];
+    // Per lane, the lock it asked for, at which step, and whether another lane held it since.
+    let mut asking: Vec<Option<(String, usize, bool)>> = vec![None; lanes];
     let mut spans = Vec::new();
     let mut release = |holder: &mut HashMap<String, (usize, usize)>, o: &str, i: usize| {
         if let Some((h, from)) = holder.remove(o) {
@@ -231,11 +233,21 @@ fn lock_spans(steps: &mut [Step], lanes: usize) -> Vec<Span> {
         }
         match steps[i].kind.clone() {
             StepKind::Lock(o) => {
-                steps[i].blocked = holder.get(&o).is_some_and(|&(h, _)| h != lane);
-                asking[lane] = Some((o, i));
+                let held = holder.get(&o).is_some_and(|&(h, _)| h != lane);
+                steps[i].blocked = held;
+                asking[lane] = Some((o, i, held));
             }
             StepKind::Acquired(o) => {
-                if let Some((asked, at)) = asking[lane].take() {
+                // A lane that asked while the lock was free can still lose the race for it.
+                for (other, ask) in asking.iter_mut().enumerate() {
+                    if let Some((asked, _, contended)) = ask {
+                        if other != lane && *asked == o {
+                            *contended = true;
+                        }
+                    }
+                }
+                if let Some((asked, at, contended)) = asking[lane].take() {
+                    steps[at].blocked |= contended && asked == o;
                     if asked == o && steps[at].blocked {
                         waits.push(Span {
                             lane,
@@ -269,14 +281,12 @@ fn lock_spans(steps: &mut [Step], lanes: usize) -> Vec<Span> {
         }
     }
     let end = steps.len().saturating_sub(1);
-    // Locks still held, and waits never granted, run to the end.
-    let mut still: Vec<_> = holder.into_iter().collect();
-    still.sort();
-    for (o, (lane, from)) in still {
-        release(&mut HashMap::from([(o.clone(), (lane, from))]), &o, end);
-    }
+    // A lock never granted was waited for if another lane held it at the ask, took it since,
+    // or holds it at the end.
     for (lane, ask) in asking.into_iter().enumerate() {
-        if let Some((o, at)) = ask {
+        if let Some((o, at, contended)) = ask {
+            let held = holder.get(&o).is_some_and(|&(h, _)| h != lane);
+            steps[at].blocked |= contended || held;
             if steps[at].blocked {
                 waits.push(Span {
                     lane,
@@ -287,6 +297,12 @@ fn lock_spans(steps: &mut [Step], lanes: usize) -> Vec<Span> {
                 });
             }
         }
+    }
+    // Locks still held run to the end.
+    let mut still: Vec<_> = holder.into_iter().collect();
+    still.sort();
+    for (o, (lane, from)) in still {
+        release(&mut HashMap::from([(o.clone(), (lane, from))]), &o, end);
     }
     spans.extend(waits);
     spans.sort_by_key(|s| (s.from, s.lane));

@@ -11,6 +11,7 @@ mod expectations;
 mod fuzz;
 mod lease_configs;
 mod races;
+mod readme;
 mod real_threads;
 mod reports;
 mod sqlite_conformance;

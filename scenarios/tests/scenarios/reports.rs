@@ -130,7 +130,16 @@ fn fixed_summary() -> (Summary, Vec<FailureRace>) {
             attempts: 8,
         }),
     };
-    let checks = vec![row("lock", Some(OutcomeKind::Deadlock)), row("rlock", None)];
+    // DFS misses the deadlock in its budget: the one check not as expected.
+    let mut missed = row("lock", None);
+    (missed.backend, missed.backend_kind, missed.expected) =
+        ("dfs".into(), BackendKind::Dfs, "deadlock".into());
+    missed.met = false;
+    let checks = vec![
+        row("lock", Some(OutcomeKind::Deadlock)),
+        missed,
+        row("rlock", None),
+    ];
     let summary = Summary {
         schema: report::SCHEMA.into(),
         version: report::SCHEMA_VERSION,
@@ -144,6 +153,7 @@ fn fixed_summary() -> (Summary, Vec<FailureRace>) {
         row: 0,
         race,
         path: "reports/run/races/lock_manager.lock.pctd3.race".into(),
+        replayable: true,
     }];
     (summary, failures)
 }
@@ -152,6 +162,12 @@ fn fixed_summary() -> (Summary, Vec<FailureRace>) {
 fn summary_markdown_snapshot() {
     let (summary, failures) = fixed_summary();
     insta::assert_snapshot!(report::summary_markdown(&summary, &failures));
+}
+
+#[test]
+fn checks_markdown_snapshot() {
+    let (summary, _) = fixed_summary();
+    insta::assert_snapshot!(report::checks_markdown(&summary));
 }
 
 #[test]
@@ -214,39 +230,156 @@ fn the_html_timeline_renders_in_headless_chromium() {
         );
         return;
     };
+    // Kept under the target directory, so a person can look at what the browser drew.
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("timeline-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let race = committed("sqlite.ticket_lease.deferred-wal.pctd3");
-    let timeline = report::Timeline::of(&race, "x.race");
-    let page = dir.path().join("timeline.html");
-    std::fs::write(&page, report::html::page(&timeline, &[])).unwrap();
-    let url = format!("file://{}", page.display());
+    for name in [
+        "sqlite.ticket_lease.deferred-wal.pctd3",
+        "lease.redis.ttl-outlived.pctd3",
+        "lock_manager.lock.pctd3",
+        "async.lease.heartbeat-defaults.pctd3",
+    ] {
+        let race = committed(name);
+        let timeline = report::Timeline::of(&race, "x.race");
+        let rows = report::fold::rows(&timeline);
+        let folds = rows
+            .rows
+            .iter()
+            .filter(|r| matches!(r, report::fold::Row::Fold(_)))
+            .count();
+        let page = dir.path().join(format!("{name}.html"));
+        std::fs::write(&page, report::html::page(&timeline, &[])).unwrap();
+        let url = format!("file://{}", page.display());
 
-    // The page's own script reports what the browser laid out.
-    let dom = headless(&chromium, &dir.path().join("p1"), &["--dump-dom", &url]);
-    let dom = String::from_utf8_lossy(&dom.stdout);
-    let expected = format!(
-        "data-rendered=\"ok lanes={} steps={}\"",
-        race.threads.len(),
-        race.events.len()
-    );
-    assert!(dom.contains(&expected), "{expected} not in {dom:.400}");
+        // The page's own script reports what the browser laid out.
+        let dom = headless(&chromium, &dir.path().join("p1"), &["--dump-dom", &url]);
+        let dom = String::from_utf8_lossy(&dom.stdout);
+        let expected = format!(
+            "data-rendered=\"ok lanes={} rows={} folds={folds}\"",
+            timeline.lanes.len(),
+            rows.rows.len(),
+        );
+        assert!(
+            dom.contains(&expected),
+            "{name}: {expected} not in {dom:.400}"
+        );
 
-    let png = dir.path().join("timeline.png");
-    let shot = headless(
-        &chromium,
-        &dir.path().join("p2"),
-        &[
-            "--window-size=1400,1800",
-            &format!("--screenshot={}", png.display()),
-            &url,
-        ],
-    );
-    let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
+        let png = shots.join(format!("{name}.png"));
+        let _ = std::fs::remove_file(&png);
+        let shot = headless(
+            &chromium,
+            &dir.path().join("p2"),
+            &[
+                "--window-size=1400,1800",
+                &format!("--screenshot={}", png.display()),
+                &url,
+            ],
+        );
+        let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
+        assert!(
+            size > 20_000,
+            "{name}: screenshot of {size} bytes: {}",
+            String::from_utf8_lossy(&shot.stderr)
+        );
+    }
+}
+
+/// Every committed race's timeline page, at most 120 KB, and the lease's poll loop folded.
+#[test]
+fn timeline_pages_stay_small_and_fold_repeats() {
+    let mut files: Vec<_> = std::fs::read_dir(manifest("races"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "race"))
+        .collect();
+    files.sort();
+    for path in &files {
+        let race = RaceFile::load(path).unwrap();
+        let timeline = report::Timeline::of(&race, "x.race");
+        let page = report::html::page(&timeline, &[]);
+        assert!(
+            page.len() <= 120_000,
+            "{}: {} bytes",
+            path.display(),
+            page.len()
+        );
+        assert!(!page.contains('…'), "{}: a label was cut", path.display());
+    }
+    let lease = report::Timeline::of(&committed("lease.redis.ttl-outlived.pctd3"), "x.race");
+    let rows = report::fold::rows(&lease);
+    let poll = rows.rows.iter().find_map(|r| match r {
+        report::fold::Row::Fold(f) if f.repeats >= 20 => Some(f),
+        _ => None,
+    });
+    let poll = poll.unwrap_or_else(|| panic!("no poll loop folded: {:?}", rows.rows));
+    assert!(poll.label.starts_with("B: "), "{}", poll.label);
+    // The clock's moves are marked where it moves: B sleeps 10 s at 30 s, A wakes at 45 s.
+    let page = report::html::page(&lease, &[]);
     assert!(
-        size > 20_000,
-        "screenshot of {size} bytes: {}",
-        String::from_utf8_lossy(&shot.stderr)
+        page.contains("clock +10s") && page.contains("clock +5s"),
+        "no clock marks"
     );
+    let still = report::Timeline::of(&committed("lock_manager.lock.pctd3"), "x.race");
+    assert!(!report::html::page(&still, &[]).contains(r#"<g class="clock">"#));
+    assert!(rows.rows.len() < 60, "{} rows", rows.rows.len());
+}
+
+/// An ABBA deadlock where A asks for Y while it is still free and B takes it first: A's ask is
+/// the blocking step (hatched to the end, on the red band), not a free lock.
+#[test]
+fn a_deadlocked_wait_is_hatched_from_its_attempt() {
+    use racecheck::outcome::{Blocked, Outcome};
+    let events = [
+        "A: lock X",
+        "A: acquired X",
+        "B: lock Y",
+        "A: lock Y",
+        "B: acquired Y",
+        "B: lock X",
+    ];
+    let race = RaceFile {
+        format: "racecheck-race".into(),
+        version: 1,
+        scenario: "abba".into(),
+        variant: "v".into(),
+        backend: "pct(d=3)".into(),
+        seed: 0,
+        execution: 1,
+        threads: vec!["main".into(), "A".into(), "B".into()],
+        schedule: "1*2 2 1 2*2".into(),
+        events: events.iter().map(|e| e.to_string()).collect(),
+        outcome: Outcome::Deadlock {
+            blocked: vec![
+                Blocked {
+                    thread: "A".into(),
+                    waits_on: "mutex Y (held by B)".into(),
+                },
+                Blocked {
+                    thread: "B".into(),
+                    waits_on: "mutex X (held by A)".into(),
+                },
+            ],
+        },
+    };
+    let t = report::Timeline::of(&race, "x.race");
+    let failed: Vec<usize> = t
+        .steps
+        .iter()
+        .filter(|s| s.failed)
+        .map(|s| s.index)
+        .collect();
+    assert_eq!(failed, [3, 5]);
+    for at in [3, 5] {
+        assert!(t.steps[at].blocked, "{:?}", t.steps[at]);
+        assert!(
+            t.spans
+                .iter()
+                .any(|s| !s.holding && s.from == at && s.to == 5),
+            "no wait from step {at}: {:?}",
+            t.spans
+        );
+    }
 }
 
 #[test]
@@ -261,9 +394,10 @@ fn the_mermaid_diagrams_render_with_mermaid_js() {
         eprintln!("skipped: needs chromium and RACECHECK_MERMAID_JS (mermaid.min.js; .ci/run installs both)");
         return;
     };
-    let (summary, failures) = fixed_summary();
-    let mut markdown = vec![report::summary_markdown(&summary, &failures)];
+    // summary.md links to each bug's diagram (timelines/NAME.md, the race's markdown).
+    let mut markdown = Vec::new();
     for name in [
+        "lock_manager.lock.pctd3",
         "sqlite.ticket_lease.deferred-wal.pctd3",
         "compaction.no-cas.pctd3",
         "lease.redis.paused-holder.pctd3",
@@ -529,4 +663,37 @@ fn an_async_race_is_drawn_as_tasks() {
             .any(|s| s.lane == heartbeat && s.text == "\"lock LockManager._lock\""),
         "{failed:?}"
     );
+}
+
+#[test]
+fn summary_md_names_an_unexpected_check_in_its_first_lines() {
+    // One PCT execution is too few for the seed-000 deadlock (PCT finds it in its second), so
+    // of lock_manager's three checks the `lock` one does not end as expected.
+    let dir = tempfile::tempdir().unwrap();
+    let out = racecheck(&[
+        "check",
+        "lock_manager",
+        "--backend",
+        "pct",
+        "--iterations",
+        "1",
+        "--report",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let md = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    let head: Vec<&str> = md.lines().take(10).collect();
+    let head = head.join("\n");
+    assert!(
+        head.contains("3 checks ran: 2 ended as expected, 1 did not")
+            && head.contains(
+                "**lock_manager / lock [pct(d=3)]**: expected deadlock, found nothing in 1 executions: \
+                 `racecheck check lock_manager --variant lock --backend pct --seed 0 --depth 3`"
+            ),
+        "{head}"
+    );
+    assert_eq!(md.matches("**lock_manager / ").count(), 1, "{md}");
+    let checks = std::fs::read_to_string(dir.path().join("checks.md")).unwrap();
+    assert_eq!(checks.matches("| lock_manager | ").count(), 3, "{checks}");
+    assert_eq!(checks.matches("| **no** |").count(), 1, "{checks}");
 }

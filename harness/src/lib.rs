@@ -42,7 +42,8 @@
 //!   `SeqCst`. Models that mean interleaving semantics use read-modify-write operations or locks.
 //! - `Arc` is std's under every backend, so racecheck does not check `Arc` leaks.
 //! - A replay runs under shuttle whichever backend recorded the race; a race that needs a
-//!   weak-memory outcome only loom produces will replay as diverged.
+//!   weak-memory outcome only loom produces is saved marked not replayable
+//!   ([`RaceFile::prepare`]).
 
 mod backend;
 pub mod check;
@@ -52,6 +53,7 @@ pub mod outcome;
 pub mod parallel;
 pub mod race;
 mod real;
+pub mod replayable;
 pub mod reproduce;
 mod rt;
 pub mod scenario;
@@ -60,6 +62,7 @@ pub mod sync;
 pub mod thread;
 pub mod time;
 pub mod trace;
+mod vocabulary;
 
 pub use check::{BackendKind, Check, CheckResult, Failure, Replayed, Verdict};
 pub use outcome::{Blocked, Expect, Outcome, OutcomeKind};

@@ -197,7 +197,15 @@ pub fn summary_markdown(summary: &Summary, failures: &[FailureRace]) -> String {
             c.scenario, c.variant, c.backend
         );
         let _ = writeln!(out, "{}\n", f.race.outcome);
-        let _ = writeln!(out, "- replay: `racecheck replay {}`", f.path);
+        match &f.race.not_replayable {
+            _ if f.race.replayable => {
+                let _ = writeln!(out, "- replay: `racecheck replay {}`", f.path);
+            }
+            why => {
+                let why = why.as_deref().unwrap_or("its replay diverges");
+                let _ = writeln!(out, "- not replayable: {why} (`{}`)", f.path);
+            }
+        }
         if let Some(s) = &c.shrink {
             let _ = writeln!(out, "- {s}");
         }
@@ -218,7 +226,15 @@ pub fn summary_markdown(summary: &Summary, failures: &[FailureRace]) -> String {
 pub fn race_markdown(race: &RaceFile, path: &str, notes: &[String]) -> String {
     let timeline = Timeline::of(race, path);
     let mut out = format!("# {}\n\n{}\n\n", timeline.title, race.outcome);
-    let _ = writeln!(out, "- replay: `{}`", timeline.replay);
+    match &race.not_replayable {
+        _ if race.replayable => {
+            let _ = writeln!(out, "- replay: `{}`", timeline.replay);
+        }
+        why => {
+            let why = why.as_deref().unwrap_or("its replay diverges");
+            let _ = writeln!(out, "- not replayable: {why}");
+        }
+    }
     for note in notes {
         let _ = writeln!(out, "- {note}");
     }

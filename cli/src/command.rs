@@ -125,12 +125,10 @@ struct Row<'a> {
     scenario: &'a Scenario,
     variant: &'a Variant,
     result: CheckResult,
-    /// The race file written for its failure, and what it holds.
-    race: Option<(PathBuf, RaceFile)>,
+    /// The race file written for its failure, what it holds, and whether shrinking it hit
+    /// the wall-clock safety net (its result then depends on the machine's speed).
+    race: Option<(PathBuf, RaceFile, bool)>,
     shrunk: Option<ShrinkFigures>,
-    /// Shrinking found the race does not replay under shuttle (a tokio run records none of
-    /// the runtime's steps; a weak-memory outcome only loom gives): it is saved as found.
-    unreplayable: bool,
 }
 
 impl Row<'_> {
@@ -218,44 +216,35 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
         |job| {
             let (scenario, variant, backend) = *job;
             let result = run_one(variant, backend, args);
-            let shrunk = match &result.failure {
-                Some(f) if !args.no_shrink => Some(quietly(|| {
-                    variant.shrink_failure(f, ShrinkBudget::default())
-                })),
-                _ => None,
-            };
+            // Replaying, repairing and shrinking the race is work too: done on the worker.
+            let prepared = result.failure.as_ref().map(|f| {
+                let budget = (!args.no_shrink).then(ShrinkBudget::default);
+                quietly(|| RaceFile::prepare(scenario.name, variant, &result, f, budget))
+            });
             progress.end(&name(job));
-            (scenario, variant, result, shrunk)
+            (scenario, variant, result, prepared)
         },
         |i| progress.begin(name(&checks[i])),
-        |_, (scenario, variant, result, shrunk)| {
+        |_, (scenario, variant, result, prepared)| {
             let mut race = None;
-            let mut figures = None;
-            let mut unreplayable = false;
-            if let Some(f) = &result.failure {
-                let mut file = RaceFile::from_failure(scenario.name, variant.name, &result, f);
-                match shrunk {
-                    Some(s) if s.replayed => {
-                        file = file.with_execution(&s.outcome, &s.trace);
-                        figures = Some(ShrinkFigures {
-                            before: s.before,
-                            after: s.after,
-                            attempts: s.attempts,
-                        });
-                    }
-                    Some(_) => unreplayable = true,
-                    None => {}
-                }
+            let mut shrunk = None;
+            if let Some(prepared) = prepared {
+                shrunk = prepared.shrunk.as_ref().map(|s| ShrinkFigures {
+                    before: s.before,
+                    after: s.after,
+                    attempts: s.attempts,
+                });
+                let timed_out = prepared.shrunk.as_ref().is_some_and(|s| s.timed_out);
+                let file = prepared.race;
                 let path = file.save_new(&races_dir).map_err(|e| e.to_string())?;
-                race = Some((path, file));
+                race = Some((path, file, timed_out));
             }
             let row = Row {
                 scenario,
                 variant,
                 result,
                 race,
-                shrunk: figures,
-                unreplayable,
+                shrunk,
             };
             progress.clear_line();
             println!("{}", row_line(&row));
@@ -359,18 +348,32 @@ fn row_line(row: &Row<'_>) -> String {
         r.executions,
         r.elapsed.as_secs_f64(),
     );
-    if let Some((path, race)) = &row.race {
+    if let Some((path, race, timed_out)) = &row.race {
         let _ = write!(line, "\n     {}", race.outcome);
         if let Some(s) = &row.shrunk {
             let _ = write!(line, "\n     {s}");
         }
-        if row.unreplayable {
+        if *timed_out {
             let _ = write!(
                 line,
-                "\n     note: this race does not replay step for step under shuttle, so it was saved unshrunk"
+                "\n     note: shrinking hit its wall-clock safety net before its count of candidates"
             );
         }
-        let _ = write!(line, "\n     replay: racecheck replay {}", path.display());
+        if let Some(from) = &race.derived_from {
+            let _ = write!(line, "\n     note: {from}");
+        }
+        if race.replayable {
+            let _ = write!(line, "\n     replay: racecheck replay {}", path.display());
+        } else {
+            let _ = write!(
+                line,
+                "\n     not replayable: {}\n     race file: {}",
+                race.not_replayable
+                    .as_deref()
+                    .unwrap_or("its replay diverges"),
+                path.display()
+            );
+        }
     }
     line
 }
@@ -389,12 +392,12 @@ fn summary_of(rows: &[Row<'_>], dir: &Path, started: String) -> (Summary, Vec<Fa
                     .to_string_lossy()
                     .into_owned()
             };
-            if let Some((path, race)) = &row.race {
+            if let Some((path, race, _)) = &row.race {
                 failures.push(FailureRace {
                     row: i,
                     race: race.clone(),
                     path: path.display().to_string(),
-                    replayable: !row.unreplayable,
+                    replayable: race.replayable,
                 });
             }
             CheckRow {
@@ -418,11 +421,11 @@ fn summary_of(rows: &[Row<'_>], dir: &Path, started: String) -> (Summary, Vec<Fa
                 first_failure: r.failure.as_ref().map(|f| f.execution),
                 wall_time_s: (r.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
                 met: row.met(),
-                race_file: row.race.as_ref().map(|(p, _)| relative(p)),
+                race_file: row.race.as_ref().map(|(p, _, _)| relative(p)),
                 timeline: row
                     .race
                     .as_ref()
-                    .map(|(p, _)| format!("timelines/{}", report::timeline_name(p))),
+                    .map(|(p, _, _)| format!("timelines/{}", report::timeline_name(p))),
                 shrink: row.shrunk.clone(),
             }
         })
@@ -565,7 +568,9 @@ fn reproduce(catalogue: &Catalogue, args: &ReproduceArgs) -> Result<i32, String>
     };
     // stderr is silenced while searching (see `quietly`): the bar goes to stdout.
     let bar = ProgressBar::with_draw_target(Some(budget.executions), ProgressDrawTarget::stdout());
-    let found = quietly(|| reproduce::reproduce(variant, &log, &budget, &|n| bar.set_position(n)))?;
+    let found = quietly(|| {
+        reproduce::reproduce_in(scenario, variant, &log, &budget, &|n| bar.set_position(n))
+    })?;
     bar.finish_and_clear();
     let backend = "random";
     match found {
@@ -575,7 +580,7 @@ fn reproduce(catalogue: &Catalogue, args: &ReproduceArgs) -> Result<i32, String>
             outcome,
             trace,
         } => {
-            let race = RaceFile::new(
+            let mut race = RaceFile::new(
                 scenario.name,
                 variant.name,
                 backend,
@@ -583,6 +588,7 @@ fn reproduce(catalogue: &Catalogue, args: &ReproduceArgs) -> Result<i32, String>
                 &outcome,
                 &trace,
             );
+            race.model = Some(variant.fingerprint());
             let path = race.save_new(&args.out).map_err(|e| e.to_string())?;
             println!(
                 "reproduced {}'s {} events in execution {execution} ({backend}, seed {seed}); it ended in: {outcome}",
@@ -595,6 +601,26 @@ fn reproduce(catalogue: &Catalogue, args: &ReproduceArgs) -> Result<i32, String>
                 path.display()
             );
             Ok(0)
+        }
+        Reproduction::NeverLogs {
+            entry,
+            logged_by,
+            instead,
+        } => {
+            let instead: Vec<String> = instead.iter().map(|l| format!("`{l}`")).collect();
+            println!(
+                "not reproducible by `{}`: it never logs `{}`{}; line {} of {} is an event of `{logged_by}`",
+                variant.name,
+                entry.shown(),
+                if instead.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (it logs {})", instead.join(", "))
+                },
+                entry.line,
+                args.log.display(),
+            );
+            Ok(1)
         }
         Reproduction::NotFound {
             executions,
@@ -633,9 +659,14 @@ fn shrink(catalogue: &Catalogue, args: &ShrinkArgs) -> Result<i32, String> {
         );
         return Ok(1);
     }
+    let stopped = match (shrunk.fixpoint, shrunk.timed_out) {
+        (true, _) => "",
+        (false, true) => " (stopped by the wall-clock limit before the attempts ran out)",
+        (false, false) => " (stopped by --attempts before a fixpoint)",
+    };
     if shrunk.after == shrunk.before {
         println!(
-            "{}: no smaller failing schedule found in {} attempts ({}); nothing written",
+            "{}: no smaller failing schedule found in {} attempts ({}){stopped}; nothing written",
             file.display(),
             shrunk.attempts,
             shrunk.before
@@ -647,7 +678,7 @@ fn shrink(catalogue: &Catalogue, args: &ShrinkArgs) -> Result<i32, String> {
         .save_beside(&file.with_file_name(format!("{stem}.shrunk.race")))
         .map_err(|e| e.to_string())?;
     println!(
-        "shrunk {} in {} attempts\n  before: {}\n  after:  {}\n  outcome: {}\nwrote {}",
+        "shrunk {} in {} attempts{stopped}\n  before: {}\n  after:  {}\n  outcome: {}\nwrote {}",
         file.display(),
         shrunk.attempts,
         shrunk.before,

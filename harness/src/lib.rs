@@ -55,7 +55,8 @@
 //!   `SeqCst`. Models that mean interleaving semantics use read-modify-write operations or locks.
 //! - `Arc` is std's under every backend, so racecheck does not check `Arc` leaks.
 //! - A replay runs under shuttle whichever backend recorded the race; a race that needs a
-//!   weak-memory outcome only loom produces will replay as diverged.
+//!   weak-memory outcome only loom produces is saved marked not replayable
+//!   ([`RaceFile::prepare`]).
 
 // `unsafe` only where allowed by name below, each use with a `// SAFETY:` comment.
 #![deny(unsafe_code)]
@@ -69,6 +70,7 @@ pub mod parallel;
 pub mod race;
 #[allow(unsafe_code)] // its cancellable mutex guards reach the data: SAFETY comments there
 mod real;
+pub mod replayable;
 pub mod reproduce;
 mod rt;
 pub mod scenario;
@@ -79,6 +81,7 @@ pub mod test_api;
 pub mod thread;
 pub mod time;
 pub mod trace;
+mod vocabulary;
 
 pub use check::{replay_schedule, BackendKind, Check, CheckResult, Failure, Replayed, Verdict};
 pub use outcome::{Blocked, Expect, Outcome, OutcomeKind};

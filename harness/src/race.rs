@@ -53,7 +53,26 @@ pub struct RaceFile {
     pub schedule: String,
     /// Every step as `thread: what`.
     pub events: Vec<String>,
+    /// Whether replay reproduces it step for step, as checked when it was saved. Files from
+    /// before this field are taken to replay.
+    #[serde(default = "replays_unless_told")]
+    pub replayable: bool,
+    /// Why it does not replay, when it does not: a reason a person can act on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_replayable: Option<String>,
+    /// Set when the schedule is not the one the backend recorded but one made from it that
+    /// replays (see [`RaceFile::prepare`]): what it was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<String>,
+    /// A fingerprint of the variant when the race was saved (see
+    /// [`crate::replayable::model_fingerprint`]): replay compares it before blaming the model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
     pub outcome: Outcome,
+}
+
+fn replays_unless_told() -> bool {
+    true
 }
 
 /// Why a race file cannot be used. Each is one line.
@@ -126,6 +145,10 @@ impl RaceFile {
             threads: Vec::new(),
             schedule: String::new(),
             events: Vec::new(),
+            replayable: true,
+            not_replayable: None,
+            derived_from: None,
+            model: None,
             outcome: Outcome::Pass,
         }
         .with_execution(outcome, trace)
@@ -153,9 +176,20 @@ impl RaceFile {
             self.schedule_steps(),
             DEFAULT_MAX_STEPS,
         );
+        let diverged = ReplayReport::compare(self, replayed.clone(), None);
         let shrunk = shrink(&variant.body, &self.outcome, &replayed.trace, budget);
         let race = if shrunk.replayed {
-            self.clone().with_execution(&shrunk.outcome, &shrunk.trace)
+            let mut race = self.clone().with_execution(&shrunk.outcome, &shrunk.trace);
+            if let Some((step, _, _)) = diverged.first_difference {
+                race.derived_from = Some(format!(
+                    "a {} recording that diverged under replay at step {step}: shrunk from the execution its replay took, which fails the same way",
+                    self.backend
+                ));
+            }
+            race.replayable = true;
+            race.not_replayable = None;
+            race.model = Some(crate::replayable::model_fingerprint(&variant.body));
+            race
         } else {
             self.clone()
         };
@@ -268,20 +302,25 @@ impl RaceFile {
         Ok(race)
     }
 
-    /// The TOML text of this race file, with a header saying how to replay it.
+    /// The TOML text of this race file, with a header saying how to replay it (or why not).
     pub fn to_text(&self) -> String {
         let body = toml::to_string_pretty(self).expect("a race file always serializes");
         let replay = if self.scenario == crate::test_api::USER_SCENARIO {
             format!(
-                "{}=<this file> cargo test {}",
+                "Replay: {}=<this file> cargo test {}",
                 crate::test_api::env::REPLAY,
                 self.variant
             )
         } else {
-            "racecheck replay <this file>".to_string()
+            "Replay: racecheck replay <this file>".to_string()
+        };
+        let how = match (&self.not_replayable, self.replayable) {
+            (_, true) => replay,
+            (Some(why), false) => format!("Not replayable: {}", one_line(why)),
+            (None, false) => "Not replayable".to_string(),
         };
         format!(
-            "# racecheck race file: {} / {} found by {} (seed {}).\n# Replay: {replay}\n{body}",
+            "# racecheck race file: {} / {} found by {} (seed {}).\n# {how}\n{body}",
             self.scenario, self.variant, self.backend, self.seed
         )
     }
@@ -359,13 +398,23 @@ impl RaceFile {
 
     /// Replay this race against `variant` and compare.
     pub fn replay(&self, variant: &Variant) -> ReplayReport {
-        self.replay_model(variant.body.clone())
+        let model_changed = self
+            .model
+            .as_ref()
+            .map(|m| *m != crate::replayable::model_fingerprint(&variant.body));
+        self.replay_model(variant.body.clone(), model_changed)
     }
 
-    /// Replay this race against a model body of no catalogue (a test's closure) and compare.
-    pub(crate) fn replay_model(&self, body: crate::backend::Body) -> ReplayReport {
+    /// Replay this race against a model body of no catalogue (a test's closure) and compare;
+    /// `model_changed` says whether the model's fingerprint differs from the recorded one
+    /// (`None`: not known).
+    pub(crate) fn replay_model(
+        &self,
+        body: crate::backend::Body,
+        model_changed: Option<bool>,
+    ) -> ReplayReport {
         let replayed = replay_body(body, self.schedule_steps(), DEFAULT_MAX_STEPS);
-        ReplayReport::compare(self, replayed)
+        ReplayReport::compare(self, replayed, model_changed)
     }
 }
 
@@ -376,10 +425,13 @@ pub struct ReplayReport {
     /// The first step whose line differs, with the recorded and the replayed line.
     pub first_difference: Option<(usize, Option<String>, Option<String>)>,
     pub same_outcome: bool,
+    /// Whether the variant's fingerprint differs from the one the race recorded; `None` when
+    /// the race recorded none.
+    pub model_changed: Option<bool>,
 }
 
 impl ReplayReport {
-    fn compare(race: &RaceFile, replayed: Replayed) -> Self {
+    fn compare(race: &RaceFile, replayed: Replayed, model_changed: Option<bool>) -> Self {
         let lines = replayed.trace.lines();
         let n = race.events.len().max(lines.len());
         let first_difference = (0..n)
@@ -390,6 +442,7 @@ impl ReplayReport {
             replayed,
             first_difference,
             same_outcome,
+            model_changed,
         }
     }
 
@@ -408,12 +461,23 @@ impl ReplayReport {
             );
         }
         let mut out = String::new();
+        if !race.replayable {
+            out.push_str(&format!(
+                "this race does not replay, as found when it was saved: {}; ",
+                race.not_replayable
+                    .as_deref()
+                    .unwrap_or("its replay under the model scheduler diverged")
+            ));
+        }
         if let Some((step, recorded, replayed)) = &self.first_difference {
             out.push_str(&format!(
-                "diverged at step {step}: recorded `{}`, replay gave `{}` (has the model changed?)",
+                "diverged at step {step}: recorded `{}`, replay gave `{}`",
                 recorded.as_deref().unwrap_or("<end of recording>"),
                 replayed.as_deref().unwrap_or("<end of execution>"),
             ));
+            if race.replayable {
+                out.push_str(&format!(" ({})", self.why_diverged(race)));
+            }
         }
         if !self.same_outcome {
             if !out.is_empty() {
@@ -425,5 +489,24 @@ impl ReplayReport {
             ));
         }
         out
+    }
+}
+
+impl ReplayReport {
+    /// Why a race that replayed when it was saved diverges now: the model changed only if its
+    /// fingerprint says so; otherwise what the backend that recorded it explains.
+    fn why_diverged(&self, race: &RaceFile) -> String {
+        let backend = crate::replayable::backend_of(&race.backend);
+        match self.model_changed {
+            Some(true) => "the model has changed since this race was recorded: the variant's fingerprint differs".to_string(),
+            Some(false) => format!(
+                "the variant's fingerprint is unchanged, so the model has not changed: {}",
+                crate::replayable::why_not(backend)
+            ),
+            None => format!(
+                "the race records no model fingerprint: the model may have changed, or {}",
+                crate::replayable::why_not(backend)
+            ),
+        }
     }
 }

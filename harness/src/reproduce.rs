@@ -22,9 +22,11 @@
 use crate::backend::Body;
 use crate::check::run_seeded;
 use crate::outcome::Outcome;
-use crate::scenario::Variant;
+use crate::scenario::{Scenario, Variant};
 use crate::trace::{EventKind, Trace};
-use std::collections::BTreeSet;
+pub(crate) use crate::vocabulary::check_vocabulary;
+pub use crate::vocabulary::VOCABULARY_EXECUTIONS;
+use crate::vocabulary::{knows, never_logs, unknown_entry, vocabulary};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -134,8 +136,22 @@ impl ProductionLog {
 }
 
 impl LogEntry {
-    fn matches(&self, thread: &str, label: &str) -> bool {
-        self.thread.as_deref().is_none_or(|t| t == thread) && glob(&self.label, label.trim())
+    /// The entry matches a label `thread` logged. Models often start a label with the thread's
+    /// name (`A: wrote 1`), so the label also matches without that prefix: `[A] wrote *`.
+    pub(crate) fn matches(&self, thread: &str, label: &str) -> bool {
+        let label = label.trim();
+        self.thread.as_deref().is_none_or(|t| t == thread)
+            && (glob(&self.label, label)
+                || without_thread(thread, label).is_some_and(|rest| glob(&self.label, rest)))
+    }
+
+    /// The label as a model would log it: with the thread's name in front when the entry
+    /// pins a thread and does not say it again (`[A] wrote *` is `A: wrote *`).
+    pub fn shown(&self) -> String {
+        match &self.thread {
+            Some(t) if without_thread(t, &self.label).is_none() => format!("{t}: {}", self.label),
+            _ => self.label.clone(),
+        }
     }
 
     /// The entry as the log says it.
@@ -145,6 +161,11 @@ impl LogEntry {
             None => format!("line {} `{}`", self.line, self.label),
         }
     }
+}
+
+/// `label` without a leading `thread: `, if it has one.
+pub(crate) fn without_thread<'l>(thread: &str, label: &'l str) -> Option<&'l str> {
+    label.strip_prefix(thread)?.strip_prefix(": ")
 }
 
 /// A timestamp's position in nanoseconds if `s` is one (for the order check only); `Ok(None)`
@@ -297,45 +318,14 @@ pub enum Reproduction {
     /// None did within the budget. The best got `matched` entries in; the next was never
     /// reached after them.
     NotFound { executions: u64, matched: usize },
-}
-
-/// Executions sampled to learn which events a variant logs, before searching.
-pub const VOCABULARY_EXECUTIONS: u64 = 200;
-
-/// Check that every entry names an event the variant logs: one that some of
-/// [`VOCABULARY_EXECUTIONS`] seeded executions logged. An error names the first unknown one.
-pub(crate) fn check_vocabulary(
-    body: &Body,
-    log: &ProductionLog,
-    budget: &SearchBudget,
-) -> Result<(), String> {
-    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut unknown: Vec<&LogEntry> = log.entries.iter().collect();
-    for k in 0..VOCABULARY_EXECUTIONS {
-        let (_, trace) = run_seeded(body.clone(), None, budget.seed.wrapping_add(k));
-        for (i, e) in trace.events.iter().enumerate() {
-            if let EventKind::Label(label) = &e.kind {
-                seen.insert((trace.thread_of(i).to_string(), label.to_string()));
-            }
-        }
-        unknown.retain(|entry| !seen.iter().any(|(t, l)| entry.matches(t, l)));
-        if unknown.is_empty() {
-            return Ok(());
-        }
-    }
-    let entry = unknown[0];
-    let mut known: Vec<String> = seen
-        .iter()
-        .map(|(t, l)| format!("[{t}] {l}"))
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    known.truncate(8);
-    Err(format!(
-        "{} is not an event this variant logs (in {VOCABULARY_EXECUTIONS} sampled executions); it logs e.g. {}",
-        entry.describe(),
-        known.join(" | ")
-    ))
+    /// The variant never logs `entry` (in [`VOCABULARY_EXECUTIONS`] sampled executions),
+    /// though variant `logged_by` of the same scenario does: this variant cannot have
+    /// produced the log. `instead` is what it logs there (numbers as `*`).
+    NeverLogs {
+        entry: LogEntry,
+        logged_by: String,
+        instead: Vec<String>,
+    },
 }
 
 /// Reproduce `log` with `variant`: check that the log names events the variant logs (an
@@ -348,6 +338,25 @@ pub fn reproduce(
 ) -> Result<Reproduction, String> {
     check_vocabulary(&variant.body, log, budget)?;
     Ok(search(&variant.body, log, budget, progress))
+}
+
+/// Reproduce `log` with `variant` of `scenario`. An entry the variant never logs, where another
+/// variant of the scenario does (the bug's, when `variant` is a fix), is an answer:
+/// [`Reproduction::NeverLogs`], this variant cannot produce the log. An entry no variant logs
+/// is an `Err`: the log does not fit the scenario.
+pub fn reproduce_in(
+    scenario: &Scenario,
+    variant: &Variant,
+    log: &ProductionLog,
+    budget: &SearchBudget,
+    progress: &dyn Fn(u64),
+) -> Result<Reproduction, String> {
+    let seen = vocabulary(&variant.body, log, budget);
+    let Some(entry) = log.entries.iter().find(|entry| !knows(&seen, entry)) else {
+        return Ok(search(&variant.body, log, budget, progress));
+    };
+    never_logs(scenario, variant, entry, &seen, log, budget)
+        .ok_or_else(|| unknown_entry(entry, &seen, "any variant of this scenario"))
 }
 
 /// Search seeded executions for one that has every entry of `log` in order.
@@ -457,6 +466,17 @@ mod tests {
             err.starts_with("line 1: `2025-13-45T10:00:00Z` is not a valid time"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_label_matches_with_or_without_its_thread_said_again() {
+        let entry = |text| ProductionLog::parse(text).unwrap().entries.remove(0);
+        assert!(entry("[A] wrote *").matches("A", "A: wrote 2"));
+        assert!(entry("[A] A: wrote *").matches("A", "A: wrote 2"));
+        assert!(!entry("[B] wrote *").matches("A", "A: wrote 2"));
+        assert!(!entry("[A] B: wrote *").matches("A", "A: wrote 2"));
+        assert_eq!(entry("[A] wrote *").shown(), "A: wrote *");
+        assert_eq!(entry("[A] A: wrote *").shown(), "A: wrote *");
     }
 
     #[test]

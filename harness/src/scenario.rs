@@ -76,6 +76,11 @@ impl Variant {
         shrink(&self.body, &failure.outcome, &failure.trace, budget)
     }
 
+    /// This variant's fingerprint (see [`crate::replayable::model_fingerprint`]).
+    pub fn fingerprint(&self) -> String {
+        crate::replayable::model_fingerprint(&self.body)
+    }
+
     /// Whether a check under `backend` that found `found` ended as this variant expects.
     pub fn is_met_by(&self, backend: BackendKind, found: Option<OutcomeKind>) -> bool {
         self.expect.is_met_by(found) || (found.is_none() && self.is_beyond_reach(backend))

@@ -174,6 +174,10 @@ mod tests {
                 schedule: schedule.into(),
                 events: events.to_vec(),
                 outcome: Outcome::Pass,
+                replayable: true,
+                not_replayable: None,
+                derived_from: None,
+                model: None,
             },
             "x.race",
         )

@@ -154,7 +154,15 @@ pub struct FailureRace {
 pub fn race_markdown(race: &RaceFile, path: &str, notes: &[String]) -> String {
     let timeline = Timeline::of(race, path);
     let mut out = format!("# {}\n\n{}\n\n", timeline.title, race.outcome);
-    let _ = writeln!(out, "- replay: `{}`", timeline.replay);
+    match &race.not_replayable {
+        _ if race.replayable => {
+            let _ = writeln!(out, "- replay: `{}`", timeline.replay);
+        }
+        why => {
+            let why = why.as_deref().unwrap_or("its replay diverges");
+            let _ = writeln!(out, "- not replayable: {why}");
+        }
+    }
     for note in notes {
         let _ = writeln!(out, "- {note}");
     }

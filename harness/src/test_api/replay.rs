@@ -28,7 +28,7 @@ pub(crate) fn run(
     (path, race): (PathBuf, RaceFile),
 ) -> CheckResult {
     let start = Instant::now();
-    let report = race.replay_model(body.clone());
+    let report = race.replay_model(body.clone(), None);
     let outcome = report.replayed.outcome.clone();
     let failure = outcome.is_failure().then(|| Failure {
         execution: race.execution,

@@ -1,6 +1,6 @@
 //! Every variant of every scenario ends as it expects, under every backend, within a real budget.
 
-use racecheck::{BackendKind, CheckResult, Expect, Variant, Verdict};
+use racecheck::{BackendKind, CheckResult, Expect, RaceFile, Variant, Verdict};
 use racecheck_scenarios::catalogue;
 use std::time::Duration;
 
@@ -40,6 +40,9 @@ fn meets_expectations(scenario: &str, pass_cap: Duration) {
                 _ => pass_cap,
             };
             let r = run_capped(s.name, variant.name, backend, cap);
+            if let Some(problem) = saved_race_problem(s.name, variant, &r) {
+                failures.push(problem);
+            }
             if !variant.is_met_by(backend, r.found()) {
                 let found = r.failure.as_ref().map(|f| f.outcome.to_string());
                 failures.push(format!(
@@ -55,6 +58,25 @@ fn meets_expectations(scenario: &str, pass_cap: Duration) {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The race `racecheck check` would save for `r`'s failure (unshrunk, to keep the suite fast;
+/// shrinking keeps only schedules that replay) either replays step for step or is marked as not
+/// replayable, with a reason: a problem otherwise.
+fn saved_race_problem(scenario: &str, variant: &Variant, r: &CheckResult) -> Option<String> {
+    let f = r.failure.as_ref()?;
+    let prepared = RaceFile::prepare(scenario, variant, r, f, None);
+    let race = &prepared.race;
+    let at = format!("{scenario}/{} [{}]", variant.name, r.backend);
+    if !race.replayable {
+        return race
+            .not_replayable
+            .is_none()
+            .then(|| format!("{at}: saved as not replayable without a reason"));
+    }
+    let replay = race.replay(variant);
+    (!replay.reproduced())
+        .then(|| format!("{at}: saved as replayable, but {}", replay.describe(race)))
 }
 
 /// The scenarios with an expectation test below; a new scenario must join this list.

@@ -361,6 +361,10 @@ fn a_deadlocked_wait_is_hatched_from_its_attempt() {
                 },
             ],
         },
+        replayable: true,
+        not_replayable: None,
+        derived_from: None,
+        model: None,
     };
     let t = report::Timeline::of(&race, "x.race");
     let failed: Vec<usize> = t
@@ -518,6 +522,44 @@ fn reproduce_says_which_event_was_never_reached() {
 }
 
 #[test]
+fn a_log_only_the_bug_produces_is_reproduced_by_the_bug_and_not_by_a_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = manifest("logs/lease-two-writers.log");
+    let bug = reproduce(&log, "lease.redis", "ttl-outlived", dir.path(), &[]);
+    let stdout = String::from_utf8_lossy(&bug.stdout);
+    assert_eq!(bug.status.code(), Some(0), "{stdout}");
+    assert!(stdout.starts_with("reproduced"), "{stdout}");
+    for fix in [
+        "fenced-ttl-outlived",
+        "stale-unlock-cad",
+        "heartbeat-production",
+    ] {
+        let out = reproduce(&log, "lease.redis", fix, dir.path(), &[]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{fix}: {stdout}");
+        assert!(
+            stdout.starts_with(&format!("not reproducible by `{fix}`: it never logs `A: ")),
+            "{fix}: {stdout}"
+        );
+        assert!(stdout.contains("an event of `ttl-outlived`"), "{stdout}");
+    }
+    let fenced = reproduce(&log, "lease.redis", "fenced-ttl-outlived", dir.path(), &[]);
+    assert!(
+        String::from_utf8_lossy(&fenced.stdout)
+            .contains("it never logs `A: wrote *` (it logs `A: write rejected, stale token *`)"),
+        "{}",
+        String::from_utf8_lossy(&fenced.stdout)
+    );
+    // A label no variant logs is still bad input.
+    let odd = dir.path().join("odd.log");
+    std::fs::write(&odd, "[A] acquired with token *\n[A] flew to the moon\n").unwrap();
+    assert_one_line_error(
+        &reproduce(&odd, "lease.redis", "fenced-ttl-outlived", dir.path(), &[]),
+        "line 2 `[A] flew to the moon` is not an event any variant of this scenario logs",
+    );
+}
+
+#[test]
 fn bad_input_to_report_reproduce_and_shrink_is_one_line_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, text: &str| {
@@ -532,7 +574,7 @@ fn bad_input_to_report_reproduce_and_shrink_is_one_line_and_exit_2() {
     let unknown = write("unknown.log", "[main] Lambda heartbeat\n");
     assert_one_line_error(
         &reproduce(&unknown, "lock_manager", "lock"),
-        "line 1 `[main] Lambda heartbeat` is not an event this variant logs",
+        "line 1 `[main] Lambda heartbeat` is not an event any variant of this scenario logs",
     );
     let backwards = write("backwards.log", "23:16:35 a\n23:16:34 b\n");
     assert_one_line_error(
@@ -590,12 +632,15 @@ fn report_draws_a_race_file_as_html_and_markdown() {
     assert!(String::from_utf8_lossy(&again.stdout).contains("replaced"));
 }
 
+/// Every committed race is at the shrinker's fixpoint: none of its first 300 candidates is
+/// smaller (the whole fixpoint, every candidate, is the ignored `races::fixpoint` suite), and
+/// what shrinking returns still fails the same way and replays.
 #[test]
-fn shrinking_never_turns_a_failing_schedule_into_a_passing_one() {
+fn committed_races_shrink_to_nothing_smaller() {
     let cat = catalogue();
     let budget = ShrinkBudget {
-        attempts: 400,
-        time_limit: Duration::from_secs(3),
+        attempts: 300,
+        time_limit: Duration::from_secs(60),
     };
     let dir = manifest("races");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -604,13 +649,13 @@ fn shrinking_never_turns_a_failing_schedule_into_a_passing_one() {
         .filter(|p| p.extension().is_some_and(|e| e == "race"))
         .collect();
     files.sort();
-    let mut smaller = 0;
     for path in &files {
         let race = RaceFile::load(path).unwrap();
         let (_, variant) = race.resolve(&cat, path).unwrap();
         let (shrunk_race, shrunk) = race.shrink(variant, budget);
         assert!(shrunk.replayed, "{}", path.display());
-        assert!(shrunk.after <= shrunk.before, "{}", path.display());
+        assert!(!shrunk.timed_out, "{}", path.display());
+        assert_eq!(shrunk.after, shrunk.before, "{}", path.display());
         assert_eq!(shrunk_race.outcome.kind(), race.outcome.kind());
         let replay = shrunk_race.replay(variant);
         assert!(
@@ -619,19 +664,50 @@ fn shrinking_never_turns_a_failing_schedule_into_a_passing_one() {
             path.display(),
             replay.describe(&shrunk_race)
         );
-        smaller += usize::from(shrunk.after < shrunk.before);
     }
+}
+
+#[test]
+fn shrinking_never_turns_a_failing_schedule_into_a_passing_one() {
+    let cat = catalogue();
+    let path = manifest("tests/scenarios/fixtures/lock_manager.lock.random.unshrunk.race");
+    let race = RaceFile::load(&path).unwrap();
+    let (_, variant) = race.resolve(&cat, &path).unwrap();
+    let (shrunk_race, shrunk) = race.shrink(variant, ShrinkBudget::default());
+    assert!(shrunk.replayed && shrunk.fixpoint && !shrunk.timed_out);
     assert!(
-        smaller >= files.len() / 3,
-        "only {smaller} races got smaller"
+        shrunk.after < shrunk.before,
+        "{} -> {}",
+        shrunk.before,
+        shrunk.after
     );
+    assert_eq!(shrunk_race.outcome.kind(), race.outcome.kind());
+    assert!(shrunk_race.replay(variant).reproduced());
+}
+
+#[test]
+fn a_race_that_does_not_replay_offers_no_replay_command() {
+    let mut race = committed("lock_manager.lock.threads");
+    let markdown = report::race_markdown(&race, "x.race", &[]);
+    assert!(markdown.contains("racecheck replay x.race"), "{markdown}");
+    race.replayable = false;
+    race.not_replayable = Some("it was recorded on real threads".into());
+    let markdown = report::race_markdown(&race, "x.race", &[]);
+    assert!(!markdown.contains("racecheck replay"), "{markdown}");
+    assert!(markdown.contains("not replayable: it was recorded on real threads"));
+    let text = race.to_text();
+    assert!(text.contains("# Not replayable: it was recorded on real threads"));
+    // Read back, it still says so.
+    let back = RaceFile::parse(&text, Path::new("x.race")).unwrap();
+    assert!(!back.replayable);
 }
 
 #[test]
 fn shrink_writes_a_new_file_beside_the_race_and_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("lm.race");
-    std::fs::copy(manifest("races/lock_manager.lock.random.race"), &path).unwrap();
+    let unshrunk = manifest("tests/scenarios/fixtures/lock_manager.lock.random.unshrunk.race");
+    std::fs::copy(&unshrunk, &path).unwrap();
     let out = racecheck(&["shrink", path.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
@@ -646,7 +722,7 @@ fn shrink_writes_a_new_file_beside_the_race_and_never_overwrites() {
     // The user's file is untouched.
     assert_eq!(
         std::fs::read(&path).unwrap(),
-        std::fs::read(manifest("races/lock_manager.lock.random.race")).unwrap()
+        std::fs::read(&unshrunk).unwrap()
     );
 }
 

@@ -4,9 +4,11 @@
 //! unwinds (the process aborts), so racecheck does not check `Arc` leaks.
 
 pub mod atomic;
+mod external;
 mod mutex;
 mod rwlock;
 
+pub use external::External;
 pub use mutex::{Condvar, Mutex, MutexGuard, WaitTimeoutResult};
 pub use rwlock::{Barrier, BarrierWaitResult, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use std::sync::{Arc, LockResult};

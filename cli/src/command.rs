@@ -221,6 +221,9 @@ fn list(catalogue: &Catalogue) -> String {
             for (backend, why) in &v.beyond_reach {
                 let _ = writeln!(out, "  {:<24} beyond {backend}'s reach: {why}", "");
             }
+            if let Some((bound, why)) = v.loom_bound {
+                let _ = writeln!(out, "  {:<24} loom at preemption bound {bound}: {why}", "");
+            }
         }
     }
     out
@@ -365,7 +368,11 @@ fn run_one(
         .backend(backend)
         .seed(args.seed)
         .depth(args.depth)
-        .preemption_bound(args.preemption_bound)
+        .preemption_bound(
+            args.preemption_bound
+                .or(variant.loom_bound.map(|b| b.0))
+                .filter(|_| backend == BackendKind::Loom),
+        )
         .time_limit(Duration::from_secs_f64(args.time_limit))
         .shard(args.shard.unwrap_or_default())
         .workers(
@@ -398,8 +405,7 @@ fn run_one(
 fn found_text(r: &CheckResult) -> String {
     match &r.failure {
         Some(f) => format!("{} (execution {})", f.outcome.kind(), f.execution),
-        None if r.complete => "verified".to_string(),
-        None => "not found".to_string(),
+        None => r.verdict_text(),
     }
 }
 
@@ -461,11 +467,10 @@ fn summary_of(rows: &[Row<'_>], dir: &Path, started: String) -> (Summary, Vec<Fa
                 expected: row.variant.expect.to_string(),
                 beyond_reach: row.variant.is_beyond_reach(r.backend),
                 verdict: match r.verdict() {
-                    Verdict::Found(_) => "found",
-                    Verdict::Verified => "verified",
-                    Verdict::NotFound => "not-found",
-                }
-                .to_string(),
+                    Verdict::Found(_) => "found".to_string(),
+                    Verdict::Verified => r.verdict_text(),
+                    Verdict::NotFound => "not-found".to_string(),
+                },
                 found: r.found(),
                 message: r.failure.as_ref().map(|f| f.outcome.to_string()),
                 executions: r.executions,

@@ -24,6 +24,9 @@ pub struct Variant {
     /// Backends known not to reach this variant's bug within a default budget, and why: for
     /// them "not found" is expected too (and reported as such), never "verified".
     pub beyond_reach: Vec<(BackendKind, &'static str)>,
+    /// loom's preemption bound for this variant, where its space is too large unbounded: the
+    /// largest that finishes, and why (a check given no bound of its own uses it).
+    pub loom_bound: Option<(usize, &'static str)>,
 }
 
 impl Scenario {
@@ -49,7 +52,20 @@ impl Scenario {
             expect,
             body: Arc::new(body),
             beyond_reach: Vec::new(),
+            loom_bound: None,
         });
+        self
+    }
+
+    /// Run `variant` under loom at preemption bound `bound` (its verdict then says so), because
+    /// unbounded it does not finish: `why` gives the measured figure.
+    ///
+    /// # Panics
+    /// If the scenario has no such variant: a catalogue mistake.
+    pub fn loom_bound(mut self, variant: &str, bound: usize, why: &'static str) -> Self {
+        let v = self.variants.iter_mut().find(|v| v.name == variant);
+        v.unwrap_or_else(|| panic!("{}: no variant {variant}", self.name))
+            .loom_bound = Some((bound, why));
         self
     }
 
@@ -99,9 +115,10 @@ impl Variant {
         }
     }
 
-    /// A check of this variant, to configure and run.
+    /// A check of this variant, to configure and run: under loom at the variant's bound, if
+    /// it has one (a later `preemption_bound` call overrides it).
     pub fn check(&self) -> crate::Check {
-        crate::Check::from_body(self.body.clone())
+        crate::Check::from_body(self.body.clone()).preemption_bound(self.loom_bound.map(|b| b.0))
     }
 }
 

@@ -6,6 +6,7 @@ mod cli;
 mod compaction_figures;
 mod expectations;
 mod lease_configs;
+mod loom_pinned;
 mod races;
 mod reports;
 mod sqlite_conformance;

@@ -244,8 +244,8 @@ struct Row<'a> {
 
 impl Row<'_> {
     fn met(&self) -> bool {
-        self.variant
-            .is_met_by(self.result.backend, self.result.found())
+        let found = self.result.failure.as_ref().map(|f| &f.outcome);
+        self.variant.is_met_by_outcome(self.result.backend, found)
     }
 }
 
@@ -421,6 +421,14 @@ fn row_line(row: &Row<'_>) -> String {
         r.executions,
         r.elapsed.as_secs_f64(),
     );
+    if let (Some(f), Some(pattern)) = (&r.failure, row.variant.expect_failure) {
+        if row.variant.is_different_failure(&f.outcome) {
+            let _ = write!(
+                line,
+                "\n     a different failure: the variant expects one matching `{pattern}`"
+            );
+        }
+    }
     if let Some((path, race)) = &row.race {
         let _ = write!(line, "\n     {}", race.outcome);
         if let Some(s) = &row.shrunk {

@@ -26,6 +26,7 @@ pub fn scenario() -> Scenario {
         Expect::Pass,
         follow_up_regressions,
     )
+    .expect_failure("unlocked", "instances ")
     .loom_bound(
         "double-checked",
         5,

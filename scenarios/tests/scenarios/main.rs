@@ -7,6 +7,7 @@ mod compaction_figures;
 mod expectations;
 mod lease_configs;
 mod loom_pinned;
+mod named_failures;
 mod races;
 mod reports;
 mod sqlite_conformance;

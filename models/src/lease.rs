@@ -3,8 +3,9 @@
 //! The lock service is Redis-like, as SEMANTICS.md B2 describes it: `SET key token NX PX ttl`
 //! to acquire, a check-and-`PEXPIRE` to renew, compare-and-delete (or, wrongly, a plain `DEL`)
 //! to release, and `INCR` for a fencing counter kept outside the lock keys. Expiry runs on the
-//! service's clock, which is racecheck's virtual clock, so "the holder paused longer than its
-//! TTL" is an interleaving the schedulers explore.
+//! service's clock, which is racecheck's virtual clock. With the fixed timings below, "the holder
+//! paused longer than its TTL" happens in every execution: the schedulers explore the order of
+//! the steps that fall at one virtual time, not the durations.
 //!
 //! The protected resource is a counter that holders read, work on, and write back. Fenced, it
 //! rejects any access (read or write) whose token is below the highest it has seen: fencing on

@@ -1,5 +1,6 @@
 //! The harness's own tests, one binary: small models whose outcome is known, under every backend.
 
+mod external;
 mod future;
 mod models;
 mod outcomes;

@@ -115,6 +115,9 @@ fn list(catalogue: &Catalogue) -> String {
             for (backend, why) in &v.beyond_reach {
                 let _ = writeln!(out, "  {:<24} beyond {backend}'s reach: {why}", "");
             }
+            if let Some((bound, why)) = v.loom_bound {
+                let _ = writeln!(out, "  {:<24} loom at preemption bound {bound}: {why}", "");
+            }
         }
     }
     out
@@ -134,10 +137,9 @@ struct Row<'a> {
 impl Row<'_> {
     fn met(&self) -> bool {
         // A backend that cannot run the model checked nothing: skipped, not failed.
+        let found = self.result.failure.as_ref().map(|f| &f.outcome);
         self.result.unsupported.is_some()
-            || self
-                .variant
-                .is_met_by(self.result.backend, self.result.found())
+            || self.variant.is_met_by_outcome(self.result.backend, found)
     }
 }
 
@@ -301,7 +303,12 @@ fn run_one(variant: &Variant, backend: BackendKind, args: &CheckArgs) -> CheckRe
         .backend(backend)
         .seed(args.seed)
         .depth(args.depth as usize)
-        .preemption_bound(args.preemption_bound.map(|b| b as usize))
+        .preemption_bound(
+            args.preemption_bound
+                .map(|b| b as usize)
+                .or(variant.loom_bound.map(|b| b.0))
+                .filter(|_| backend == BackendKind::Loom),
+        )
         .time_limit(args::duration(args.time_limit))
         .shard(args.shard.unwrap_or_default())
         .workers(1)
@@ -321,12 +328,12 @@ fn found_text(r: &CheckResult) -> String {
     }
     match &r.failure {
         Some(f) => format!("{} (execution {})", f.outcome.kind(), f.execution),
-        None if r.complete => "verified".to_string(),
         None if r.time_limited => format!(
-            "not found, stopped by the time limit ({} s; not reproducible)",
+            "{}, stopped by the time limit ({} s; not reproducible)",
+            r.verdict_text(),
             r.time_limit.as_secs()
         ),
-        None => "not found".to_string(),
+        None => r.verdict_text(),
     }
 }
 
@@ -348,6 +355,14 @@ fn row_line(row: &Row<'_>) -> String {
         r.executions,
         r.elapsed.as_secs_f64(),
     );
+    if let (Some(f), Some(pattern)) = (&r.failure, row.variant.expect_failure) {
+        if row.variant.is_different_failure(&f.outcome) {
+            let _ = write!(
+                line,
+                "\n     a different failure: the variant expects one matching `{pattern}`"
+            );
+        }
+    }
     if let Some((path, race, timed_out)) = &row.race {
         let _ = write!(line, "\n     {}", race.outcome);
         if let Some(s) = &row.shrunk {
@@ -409,12 +424,11 @@ fn summary_of(rows: &[Row<'_>], dir: &Path, started: String) -> (Summary, Vec<Fa
                 expected: row.variant.expect.to_string(),
                 beyond_reach: row.variant.is_beyond_reach(r.backend),
                 verdict: match r.verdict() {
-                    Verdict::Found(_) => "found",
-                    Verdict::Verified => "verified",
-                    Verdict::NotFound => "not-found",
-                    Verdict::Unsupported => "unsupported",
-                }
-                .to_string(),
+                    Verdict::Found(_) => "found".to_string(),
+                    Verdict::Verified => r.verdict_text(),
+                    Verdict::NotFound => "not-found".to_string(),
+                    Verdict::Unsupported => "unsupported".to_string(),
+                },
                 found: r.found(),
                 message: r.failure.as_ref().map(|f| f.outcome.to_string()),
                 executions: r.executions,

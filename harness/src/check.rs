@@ -422,6 +422,17 @@ impl CheckResult {
         })
     }
 
+    /// The verdict as reports print it: a bounded loom pass says its bound,
+    /// `verified (preemption bound 3)`, since it proves nothing beyond it.
+    pub fn verdict_text(&self) -> String {
+        match (self.verdict(), self.backend, self.preemption_bound) {
+            (Verdict::Verified, BackendKind::Loom, Some(b)) => {
+                format!("verified (preemption bound {b})")
+            }
+            (v, _, _) => v.to_string(),
+        }
+    }
+
     pub fn executions_per_second(&self) -> f64 {
         self.executions as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }

@@ -2,7 +2,7 @@
 
 use crate::backend::Body;
 use crate::check::{BackendKind, Failure};
-use crate::outcome::{Expect, OutcomeKind};
+use crate::outcome::{Expect, Outcome, OutcomeKind};
 use crate::shrink::{shrink, ShrinkBudget, Shrunk};
 use std::sync::Arc;
 
@@ -24,6 +24,13 @@ pub struct Variant {
     /// Backends known not to reach this variant's bug within a default budget, and why: for
     /// them "not found" is expected too (and reported as such), never "verified".
     pub beyond_reach: Vec<(BackendKind, &'static str)>,
+    /// loom's preemption bound for this variant, where its space is too large unbounded: the
+    /// largest that finishes, and why (a check given no bound of its own uses it).
+    pub loom_bound: Option<(usize, &'static str)>,
+    /// Which failure a bug variant expects, beyond its kind: the fixed prefix of an invariant's
+    /// (or panic's) message, or a part of a deadlock's description. A failure of the right kind
+    /// that does not match is a different failure, and does not meet the expectation.
+    pub expect_failure: Option<&'static str>,
 }
 
 impl Scenario {
@@ -49,7 +56,33 @@ impl Scenario {
             expect,
             body: Arc::new(body),
             beyond_reach: Vec::new(),
+            loom_bound: None,
+            expect_failure: None,
         });
+        self
+    }
+
+    /// Say which failure `variant` expects: its message's fixed prefix (an invariant or a
+    /// panic), or a part of the deadlock's description (who waits on what).
+    ///
+    /// # Panics
+    /// If the scenario has no such variant: a catalogue mistake.
+    pub fn expect_failure(mut self, variant: &str, pattern: &'static str) -> Self {
+        let v = self.variants.iter_mut().find(|v| v.name == variant);
+        v.unwrap_or_else(|| panic!("{}: no variant {variant}", self.name))
+            .expect_failure = Some(pattern);
+        self
+    }
+
+    /// Run `variant` under loom at preemption bound `bound` (its verdict then says so), because
+    /// unbounded it does not finish: `why` gives the measured figure.
+    ///
+    /// # Panics
+    /// If the scenario has no such variant: a catalogue mistake.
+    pub fn loom_bound(mut self, variant: &str, bound: usize, why: &'static str) -> Self {
+        let v = self.variants.iter_mut().find(|v| v.name == variant);
+        v.unwrap_or_else(|| panic!("{}: no variant {variant}", self.name))
+            .loom_bound = Some((bound, why));
         self
     }
 
@@ -86,6 +119,28 @@ impl Variant {
         self.expect.is_met_by(found) || (found.is_none() && self.is_beyond_reach(backend))
     }
 
+    /// Whether a check under `backend` that found `found` (its first failure's outcome) ended as
+    /// this variant expects: the kind, and the failure it names if it names one.
+    pub fn is_met_by_outcome(&self, backend: BackendKind, found: Option<&Outcome>) -> bool {
+        self.is_met_by(backend, found.map(Outcome::kind))
+            && !found.is_some_and(|o| self.is_different_failure(o))
+    }
+
+    /// A failure of the expected kind that is not the one this variant names (a different
+    /// invariant, another deadlock): found, but not the bug the variant is about.
+    pub fn is_different_failure(&self, found: &Outcome) -> bool {
+        let Some(pattern) = self.expect_failure else {
+            return false;
+        };
+        let matches = match found {
+            Outcome::Invariant { message, .. } | Outcome::Panic { message, .. } => {
+                message.starts_with(pattern)
+            }
+            other => other.to_string().contains(pattern),
+        };
+        self.expect == Expect::Fail(found.kind()) && !matches
+    }
+
     /// Why `backend` is known not to reach this variant's bug, if it is.
     pub fn is_beyond_reach(&self, backend: BackendKind) -> bool {
         self.beyond_reach.iter().any(|(b, _)| *b == backend)
@@ -113,9 +168,10 @@ impl Variant {
         }
     }
 
-    /// A check of this variant, to configure and run.
+    /// A check of this variant, to configure and run: under loom at the variant's bound, if
+    /// it has one (a later `preemption_bound` call overrides it).
     pub fn check(&self) -> crate::Check {
-        crate::Check::from_body(self.body.clone())
+        crate::Check::from_body(self.body.clone()).preemption_bound(self.loom_bound.map(|b| b.0))
     }
 }
 

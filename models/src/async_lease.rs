@@ -51,7 +51,6 @@ pub struct Config {
 struct World {
     service: LockService,
     resource: Resource,
-    ok_writes: Mutex<u64>,
 }
 
 /// Run the holders as tasks; fails with an invariant if an update was lost.
@@ -61,7 +60,6 @@ pub fn run(cfg: &Config) {
         let world = Arc::new(World {
             service: LockService::new(),
             resource: Resource::new(cfg.fenced),
-            ok_writes: Mutex::named("ok_writes", 0),
         });
         let mut holders = Vec::new();
         for (&h, name) in cfg.holders.iter().zip(["A", "B", "C"]) {
@@ -74,8 +72,7 @@ pub fn run(cfg: &Config) {
         for h in holders {
             h.await;
         }
-        let value = world.resource.value();
-        let ok = *world.ok_writes.lock().unwrap();
+        let (value, ok) = world.resource.totals();
         invariant!(
             value == ok,
             "lost update: {ok} writes were told ok but the resource holds {value}"
@@ -127,7 +124,6 @@ async fn holder(name: &'static str, h: Holder, cfg: Config, world: Arc<World>) {
         match world.resource.write(token, v + 1) {
             Ok(()) => {
                 trace::event(format!("{name}: wrote {}", v + 1));
-                *world.ok_writes.lock().unwrap() += 1;
             }
             Err(Stale) => trace::event(format!("{name}: write rejected, stale token {token}")),
         }

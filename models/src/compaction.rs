@@ -24,9 +24,14 @@
 //! a complete, valid (no duplicate id) snapshot; every delta a compactor was told was compacted
 //! is in the final snapshot exactly once; every upload is published, cleaned or an orphan, and
 //! the store holds exactly the published and orphaned ones.
+//!
+//! Each S3 request and EFS read or write is one atomic step ([`External`]): S3 applies a PUT,
+//! GET or DELETE of a key at once (its strong read-after-write consistency), and a conditional
+//! pointer update is one request. The compactors' own bookkeeping ([`Stats`]) takes no step at
+//! all: a std mutex the schedulers do not see, read by the invariants after every join.
 
 use crate::lease::{LockService, Release};
-use racecheck::sync::{Arc, Mutex};
+use racecheck::sync::{Arc, External};
 use racecheck::thread::{self, JoinHandle};
 use racecheck::time::{self, Duration};
 use racecheck::{invariant, trace};
@@ -124,8 +129,8 @@ pub struct Pointer {
 /// S3: the snapshots by key, and the pointer.
 #[derive(Debug)]
 pub struct ObjectStore {
-    pointer: Mutex<Pointer>,
-    objects: Mutex<BTreeMap<String, Object>>,
+    pointer: External<Pointer>,
+    objects: External<BTreeMap<String, Object>>,
 }
 
 /// The key of the initial (empty) snapshot.
@@ -148,23 +153,24 @@ impl ObjectStore {
             },
         );
         ObjectStore {
-            pointer: Mutex::named(
+            pointer: External::named(
                 "s3.pointer",
                 Pointer {
                     version: 0,
                     key: INITIAL_KEY.to_string(),
                 },
             ),
-            objects: Mutex::named("s3.objects", objects),
+            objects: External::named("s3.objects", objects),
         }
     }
 
     pub fn pointer(&self) -> Pointer {
-        self.pointer.lock().unwrap().clone()
+        self.pointer.command("GET pointer", |p| p.clone())
     }
 
     pub fn get(&self, key: &str) -> Option<Object> {
-        self.objects.lock().unwrap().get(key).cloned()
+        self.objects
+            .command(format!("GET {key}"), |o| o.get(key).cloned())
     }
 
     /// The snapshot the pointer names.
@@ -185,14 +191,16 @@ impl ObjectStore {
     /// Set the pointer to `key` if its version is still `expected` (`None`: unconditionally).
     /// The new version, or the current pointer on a mismatch.
     pub fn set_pointer(&self, key: &str, expected: Option<u64>) -> Result<u64, Pointer> {
-        let mut p = self.pointer.lock().unwrap();
-        if expected.is_some_and(|v| v != p.version) {
-            return Err(p.clone());
-        }
+        // Only the compactor that uploaded `key` changes it, so checking it first is the same.
         self.check_target(key);
-        p.version += 1;
-        p.key = key.to_string();
-        Ok(p.version)
+        self.pointer.command(format!("PUT pointer -> {key}"), |p| {
+            if expected.is_some_and(|v| v != p.version) {
+                return Err(p.clone());
+            }
+            p.version += 1;
+            p.key = key.to_string();
+            Ok(p.version)
+        })
     }
 
     /// Store a complete object at once: the end of an upload whose wait the caller did.
@@ -201,7 +209,9 @@ impl ObjectStore {
             entries,
             complete: true,
         };
-        self.objects.lock().unwrap().insert(key.to_string(), object);
+        self.objects.command(format!("PUT {key}"), |o| {
+            o.insert(key.to_string(), object);
+        });
     }
 
     /// Start an upload (the object exists, incomplete), wait `d`, complete it.
@@ -210,32 +220,38 @@ impl ObjectStore {
             entries,
             complete: false,
         };
-        self.objects.lock().unwrap().insert(key.to_string(), object);
+        self.objects.command(format!("PUT {key} (started)"), |o| {
+            o.insert(key.to_string(), object);
+        });
         time::sleep(d);
-        if let Some(o) = self.objects.lock().unwrap().get_mut(key) {
-            o.complete = true;
-        }
+        self.objects.command(format!("PUT {key} (completed)"), |o| {
+            if let Some(o) = o.get_mut(key) {
+                o.complete = true;
+            }
+        });
     }
 
     pub fn delete(&self, key: &str) -> bool {
-        self.objects.lock().unwrap().remove(key).is_some()
+        self.objects
+            .command(format!("DELETE {key}"), |o| o.remove(key).is_some())
     }
 
     pub fn keys(&self) -> Vec<String> {
-        self.objects.lock().unwrap().keys().cloned().collect()
+        self.objects
+            .command("LIST", |o| o.keys().cloned().collect())
     }
 }
 
 /// EFS: a cached copy of the snapshot of some pointer version.
 #[derive(Debug)]
 pub struct Efs {
-    cache: Mutex<Option<(u64, Entries)>>,
+    cache: External<Option<(u64, Entries)>>,
 }
 
 impl Default for Efs {
     fn default() -> Self {
         Efs {
-            cache: Mutex::named("efs.cache", Some((0, Vec::new()))),
+            cache: External::named("efs.cache", Some((0, Vec::new()))),
         }
     }
 }
@@ -268,7 +284,8 @@ pub struct Shared {
     pub store: ObjectStore,
     pub efs: Efs,
     pub lock: LockService,
-    pub stats: Mutex<Stats>,
+    /// Bookkeeping only: no step (see the module's doc).
+    pub stats: std::sync::Mutex<Stats>,
     pub timings: Timings,
     pub protocol: Protocol,
 }
@@ -279,7 +296,7 @@ impl Shared {
             store: ObjectStore::new(),
             efs: Efs::default(),
             lock: LockService::new(),
-            stats: Mutex::named("stats", Stats::default()),
+            stats: std::sync::Mutex::new(Stats::default()),
             timings,
             protocol,
         }
@@ -319,7 +336,7 @@ impl Shared {
     /// Phase 1's copy: from EFS if it caches the pointer's version, else from S3.
     fn copy_to_local(&self, p: &Pointer) -> Vec<(Id, Meta)> {
         time::sleep(self.timings.read_copy);
-        let cached = self.efs.cache.lock().unwrap().clone();
+        let cached = self.efs.cache.command("read", |c| c.clone());
         match cached {
             Some((v, entries)) if v == p.version => {
                 self.stats.lock().unwrap().efs_hits += 1;
@@ -436,7 +453,10 @@ pub fn compact(shared: &Shared, who: &str, merge: Duration, work: &dyn Fn(&mut E
 
         // Phase 4: EFS cache update, off-lock.
         time::sleep(t.efs_update);
-        *shared.efs.cache.lock().unwrap() = Some((version, local));
+        shared
+            .efs
+            .cache
+            .command("write", |c| *c = Some((version, local)));
         return true;
     }
     trace::event(format!("{who}: gave up after {MAX_ATTEMPTS} attempts"));
@@ -527,7 +547,7 @@ const NAMES: [&str; 4] = ["A", "B", "C", "D"];
 /// on a lost update, a bad pointer or inconsistent upload bookkeeping; returns the figures.
 pub fn run(cfg: &Config) -> Figures {
     let shared = Arc::new(Shared::new(cfg.protocol, cfg.timings));
-    let told_ok = Arc::new(Mutex::named("told_ok", Vec::<Id>::new()));
+    let told_ok = Arc::new(std::sync::Mutex::new(Vec::<Id>::new()));
     let handles: Vec<JoinHandle<()>> = (0..cfg.compactors)
         .map(|i| {
             let (shared, told_ok, rounds) = (shared.clone(), told_ok.clone(), cfg.rounds);

@@ -4,8 +4,9 @@
 //! Kleppmann, "How to do distributed locking", 2016): `SET key token NX PX ttl` to acquire, a
 //! check-and-`PEXPIRE` to renew, compare-and-delete (or, wrongly, a plain `DEL`) to release,
 //! and `INCR` for a fencing counter kept outside the lock keys. Expiry runs on the service's
-//! clock, which is racecheck's virtual clock, so "the holder paused longer than its TTL" is an
-//! interleaving the schedulers explore.
+//! clock, which is racecheck's virtual clock. With the fixed timings below, "the holder paused
+//! longer than its TTL" happens in every execution: the schedulers explore the order of the
+//! steps that fall at one virtual time, not the durations.
 //!
 //! The protected resource is a counter that holders read, work on, and write back. Fenced, it
 //! rejects any access (read or write) whose token is below the highest it has seen: fencing on
@@ -13,8 +14,13 @@
 //!
 //! The invariant is the damage a stale holder does: the final value equals the number of
 //! writes that were told "ok" (no update lost).
+//!
+//! Each Redis command, DynamoDB conditional write and resource access is one atomic step
+//! ([`External`]), as the real servers execute them; what interleaves is what the real clients
+//! interleave: commands of different holders, and a holder's threads.
 
-use racecheck::sync::{Arc, Mutex};
+use racecheck::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
+use racecheck::sync::{Arc, External};
 use racecheck::thread::{self, JoinHandle};
 use racecheck::time::{self, Duration, Instant};
 use racecheck::{invariant, trace};
@@ -37,9 +43,9 @@ pub enum Release {
 #[derive(Debug)]
 pub struct LockService {
     /// key → (token, expiry); an entry past its expiry is absent.
-    keys: Mutex<Option<(u64, Instant)>>,
+    keys: External<Option<(u64, Instant)>>,
     /// The fencing counter (`INCR fence`), never cleared.
-    fence: Mutex<u64>,
+    fence: External<u64>,
 }
 
 impl Default for LockService {
@@ -51,64 +57,70 @@ impl Default for LockService {
 impl LockService {
     pub fn new() -> Self {
         LockService {
-            keys: Mutex::named("redis.lock:compaction", None),
-            fence: Mutex::named("redis.fence", 0),
+            keys: External::named("redis.lock:compaction", None),
+            fence: External::named("redis.fence", 0),
         }
     }
 
     /// `INCR fence` then `SET lock token NX PX ttl`: the token if granted.
     pub fn acquire(&self, ttl: Duration) -> Option<u64> {
-        let token = {
-            let mut f = self.fence.lock().unwrap();
+        let token = self.fence.command("INCR", |f| {
             *f += 1;
             *f
-        };
-        let mut k = self.keys.lock().unwrap();
-        let now = time::now();
-        match *k {
-            Some((_, expiry)) if expiry > now => None,
-            _ => {
-                *k = Some((token, now + ttl));
-                Some(token)
+        });
+        self.keys.command("SET NX PX", |k| {
+            let now = time::now();
+            match *k {
+                Some((_, expiry)) if expiry > now => None,
+                _ => {
+                    *k = Some((token, now + ttl));
+                    Some(token)
+                }
             }
-        }
+        })
     }
 
     /// Renew: `if GET == token then PEXPIRE ttl`.
     pub fn renew(&self, token: u64, ttl: Duration) -> bool {
-        let mut k = self.keys.lock().unwrap();
-        let now = time::now();
-        match *k {
-            Some((t, expiry)) if t == token && expiry > now => {
-                *k = Some((t, now + ttl));
-                true
+        self.keys.command("renew (GET == token then PEXPIRE)", |k| {
+            let now = time::now();
+            match *k {
+                Some((t, expiry)) if t == token && expiry > now => {
+                    *k = Some((t, now + ttl));
+                    true
+                }
+                _ => false,
             }
-            _ => false,
-        }
+        })
     }
 
     /// Release; `false` if the key was not this holder's (a stale release).
     pub fn release(&self, token: u64, how: Release) -> bool {
-        let mut k = self.keys.lock().unwrap();
-        let now = time::now();
-        let mine = matches!(*k, Some((t, expiry)) if t == token && expiry > now);
-        match how {
-            Release::CompareAndDelete if !mine => false,
-            Release::CompareAndDelete => {
-                *k = None;
-                true
+        let command = match how {
+            Release::CompareAndDelete => "release (GET == token then DEL)",
+            Release::PlainDel => "DEL",
+        };
+        self.keys.command(command, |k| {
+            let now = time::now();
+            let mine = matches!(*k, Some((t, expiry)) if t == token && expiry > now);
+            match how {
+                Release::CompareAndDelete if !mine => false,
+                Release::CompareAndDelete => {
+                    *k = None;
+                    true
+                }
+                Release::PlainDel => {
+                    *k = None;
+                    mine
+                }
             }
-            Release::PlainDel => {
-                *k = None;
-                mine
-            }
-        }
+        })
     }
 
     /// An administrator's `clear_locks`: every lock key goes, whoever holds it.
     pub fn clear_locks(&self) {
         trace::event("admin: clear_locks");
-        *self.keys.lock().unwrap() = None;
+        self.keys.command("DEL (clear_locks)", |k| *k = None);
     }
 }
 
@@ -123,10 +135,27 @@ impl LockService {
 /// UUIDs in the client), so they cannot fence: the fencing counter is separate.
 #[derive(Debug)]
 pub struct DynamoLock {
-    /// (owner token, RVN) of the lock item, if any.
-    item: Mutex<Option<(u64, u64)>>,
-    rvns: Mutex<u64>,
-    fence: Mutex<u64>,
+    item: External<Item>,
+    fence: External<u64>,
+}
+
+/// The lock item: (owner token, RVN) if present, and the source of fresh RVNs (unique, as the
+/// client's random UUIDs are; only their equality matters).
+#[derive(Debug, Default)]
+struct Item {
+    current: Option<(u64, u64)>,
+    rvns: u64,
+}
+
+impl Item {
+    fn rvn(&self) -> Option<u64> {
+        self.current.map(|(_, rvn)| rvn)
+    }
+
+    fn put(&mut self, owner: u64) {
+        self.rvns += 1;
+        self.current = Some((owner, self.rvns));
+    }
 }
 
 /// What a waiting DynamoDB client remembers between polls: the RVN it saw, and since when.
@@ -147,30 +176,23 @@ impl Default for DynamoLock {
 impl DynamoLock {
     pub fn new() -> Self {
         DynamoLock {
-            item: Mutex::named("dynamodb.lock_item", None),
-            rvns: Mutex::named("dynamodb.rvn_source", 0),
-            fence: Mutex::named("fence", 0),
+            item: External::named("dynamodb.lock_item", Item::default()),
+            fence: External::named("fence", 0),
         }
     }
 
-    fn new_rvn(&self) -> u64 {
-        let mut r = self.rvns.lock().unwrap();
-        *r += 1;
-        *r
-    }
-
-    /// One poll of `acquireLock`: `GetItem`, then a conditional put if the item is absent or
-    /// its RVN has not changed for a whole lease.
+    /// One poll of `acquireLock`: `GetItem`, then, if the item is absent or its RVN has not
+    /// changed for a whole lease, a `PutItem` on condition that the item is still as read (two
+    /// commands, as the client sends them: another client may write between).
     pub fn acquire(&self, lease: Duration, watch: &mut Watch) -> Option<u64> {
-        let rvn = self.new_rvn();
-        let mut item = self.item.lock().unwrap();
+        let read = self.item.command("GetItem", |item| item.rvn());
         let now = time::now();
-        let free = match (*item, watch.seen) {
+        let free = match (read, watch.seen) {
             (None, _) => true,
-            (Some((_, current)), Some((seen, since))) if current == seen => {
+            (Some(current), Some((seen, since))) if current == seen => {
                 now.duration_since(since) >= lease + DYNAMO_EXTRA_WAIT
             }
-            (Some((_, current)), _) => {
+            (Some(current), _) => {
                 watch.seen = Some((current, now));
                 false
             }
@@ -178,43 +200,48 @@ impl DynamoLock {
         if !free {
             return None;
         }
-        let token = {
-            let mut f = self.fence.lock().unwrap();
+        let token = self.fence.command("INCR", |f| {
             *f += 1;
             *f
-        };
-        *item = Some((token, rvn));
+        });
         *watch = Watch::default();
-        Some(token)
+        let put = self.item.command("PutItem if RVN unchanged", |item| {
+            let unchanged = item.rvn() == read;
+            if unchanged {
+                item.put(token);
+            }
+            unchanged
+        });
+        put.then_some(token)
     }
 
     /// A heartbeat: `UpdateItem SET RVN = new` on condition that the item is still ours.
     pub fn renew(&self, token: u64) -> bool {
-        let rvn = self.new_rvn();
-        let mut item = self.item.lock().unwrap();
-        match *item {
-            Some((owner, _)) if owner == token => {
-                *item = Some((owner, rvn));
-                true
+        self.item.command("UpdateItem RVN if owner", |item| {
+            let mine = matches!(item.current, Some((owner, _)) if owner == token);
+            if mine {
+                item.put(token);
             }
-            _ => false,
-        }
+            mine
+        })
     }
 
     /// `releaseLock`: a conditional `DeleteItem` (or, with [`Release::PlainDel`], not).
     pub fn release(&self, token: u64, how: Release) -> bool {
-        let mut item = self.item.lock().unwrap();
-        let mine = matches!(*item, Some((owner, _)) if owner == token);
-        if mine || how == Release::PlainDel {
-            *item = None;
-        }
-        mine
+        self.item.command("DeleteItem", |item| {
+            let mine = matches!(item.current, Some((owner, _)) if owner == token);
+            if mine || how == Release::PlainDel {
+                item.current = None;
+            }
+            mine
+        })
     }
 
     /// The client has no clear-all API: this is an administrator deleting the item.
     pub fn clear_locks(&self) {
         trace::event("admin: delete the lock item");
-        *self.item.lock().unwrap() = None;
+        self.item
+            .command("DeleteItem (admin)", |item| item.current = None);
     }
 }
 
@@ -265,47 +292,58 @@ impl AnyService {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stale;
 
-/// The protected resource: a counter, fenced or not.
+/// The protected resource: a counter, fenced or not. It counts the writes it told "ok", in
+/// the same atomic step as the write.
 #[derive(Debug)]
 pub struct Resource {
     fenced: bool,
-    /// (value, highest token seen)
-    state: Mutex<(u64, u64)>,
+    state: External<Counter>,
+}
+
+#[derive(Debug, Default)]
+struct Counter {
+    value: u64,
+    highest_token: u64,
+    ok_writes: u64,
 }
 
 impl Resource {
     pub fn new(fenced: bool) -> Self {
         Resource {
             fenced,
-            state: Mutex::named("resource", (0, 0)),
+            state: External::named("resource", Counter::default()),
         }
     }
 
-    fn check(&self, s: &mut (u64, u64), token: u64) -> Result<(), Stale> {
+    fn check(&self, s: &mut Counter, token: u64) -> Result<(), Stale> {
         if self.fenced {
-            if token < s.1 {
+            if token < s.highest_token {
                 return Err(Stale);
             }
-            s.1 = token;
+            s.highest_token = token;
         }
         Ok(())
     }
 
     pub fn read(&self, token: u64) -> Result<u64, Stale> {
-        let mut s = self.state.lock().unwrap();
-        self.check(&mut s, token)?;
-        Ok(s.0)
+        self.state.command("read", |s| {
+            self.check(s, token)?;
+            Ok(s.value)
+        })
     }
 
     pub fn write(&self, token: u64, value: u64) -> Result<(), Stale> {
-        let mut s = self.state.lock().unwrap();
-        self.check(&mut s, token)?;
-        s.0 = value;
-        Ok(())
+        self.state.command("write", |s| {
+            self.check(s, token)?;
+            s.value = value;
+            s.ok_writes += 1;
+            Ok(())
+        })
     }
 
-    pub fn value(&self) -> u64 {
-        self.state.lock().unwrap().0
+    /// (value, writes told ok)
+    pub fn totals(&self) -> (u64, u64) {
+        self.state.command("totals", |s| (s.value, s.ok_writes))
     }
 }
 
@@ -341,10 +379,6 @@ pub struct Config {
 struct World {
     service: AnyService,
     resource: Resource,
-    /// Writes the resource accepted and told the holder "ok".
-    ok_writes: Mutex<u64>,
-    /// Stale releases refused by compare-and-delete.
-    refused_releases: Mutex<u64>,
 }
 
 /// Run the configuration: holders contend, work, write, release. Fails the execution with an
@@ -356,8 +390,6 @@ pub fn run(cfg: &Config) {
             Service::DynamoDb => AnyService::DynamoDb(DynamoLock::new()),
         },
         resource: Resource::new(cfg.fenced),
-        ok_writes: Mutex::named("ok_writes", 0),
-        refused_releases: Mutex::named("refused_releases", 0),
     });
     let names = ["A", "B", "C", "D"];
     let handles: Vec<JoinHandle<()>> = cfg
@@ -379,8 +411,7 @@ pub fn run(cfg: &Config) {
     for h in handles {
         h.join().expect("holder panicked");
     }
-    let value = world.resource.value();
-    let ok = *world.ok_writes.lock().unwrap();
+    let (value, ok) = world.resource.totals();
     invariant!(
         value == ok,
         "lost update: {ok} writes were told ok but the resource holds {value}"
@@ -397,8 +428,9 @@ fn holder(name: &'static str, h: Holder, cfg: &Config, world: &Arc<World>) {
         time::sleep(RETRY);
     };
     trace::event(format!("{name}: acquired with token {token}"));
-    let paused_until = Arc::new(Mutex::named(format!("{name}.paused_until"), Duration::ZERO));
-    let done = Arc::new(Mutex::named(format!("{name}.done"), false));
+    // In-process flags between the holder and its heartbeat thread (nanoseconds since start).
+    let paused_until = Arc::new(AtomicU64::named(format!("{name}.paused_until"), 0));
+    let done = Arc::new(AtomicBool::named(format!("{name}.done"), false));
     let heartbeat = cfg.heartbeat.map(|every| {
         let (world, done, paused) = (world.clone(), done.clone(), paused_until.clone());
         let lease = cfg.lease;
@@ -407,12 +439,12 @@ fn holder(name: &'static str, h: Holder, cfg: &Config, world: &Arc<World>) {
             .spawn(move || loop {
                 time::sleep(every);
                 // A paused process runs none of its threads.
-                let resume = *paused.lock().unwrap();
+                let resume = Duration::from_nanos(paused.fetch_add(0, SeqCst));
                 let now = time::now().since_start();
                 if resume > now {
                     time::sleep(resume - now);
                 }
-                if *done.lock().unwrap() {
+                if done.compare_exchange(true, true, SeqCst, SeqCst).is_ok() {
                     return;
                 }
                 if !world.service.renew(token, lease) {
@@ -425,7 +457,8 @@ fn holder(name: &'static str, h: Holder, cfg: &Config, world: &Arc<World>) {
 
     let read = world.resource.read(token);
     if h.pause > Duration::ZERO {
-        *paused_until.lock().unwrap() = time::now().since_start() + h.pause;
+        let until = time::now().since_start() + h.pause;
+        paused_until.swap(until.as_nanos() as u64, SeqCst);
         trace::event(format!("{name}: process paused"));
         time::sleep(h.pause);
     }
@@ -434,12 +467,11 @@ fn holder(name: &'static str, h: Holder, cfg: &Config, world: &Arc<World>) {
         match world.resource.write(token, v + 1) {
             Ok(()) => {
                 trace::event(format!("{name}: wrote {}", v + 1));
-                *world.ok_writes.lock().unwrap() += 1;
             }
             Err(Stale) => trace::event(format!("{name}: write rejected, stale token {token}")),
         }
     }
-    *done.lock().unwrap() = true;
+    done.swap(true, SeqCst);
     if let Some(hb) = heartbeat {
         hb.join().expect("heartbeat panicked");
     }
@@ -447,7 +479,6 @@ fn holder(name: &'static str, h: Holder, cfg: &Config, world: &Arc<World>) {
         trace::event(format!(
             "{name}: release refused: the lock was not ours any more"
         ));
-        *world.refused_releases.lock().unwrap() += 1;
     }
 }
 

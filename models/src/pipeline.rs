@@ -18,7 +18,7 @@
 //! exactly once and its metadata equals the final `ReceiptMetadata`.
 
 use crate::compaction::{check_store, compact, Id, Meta, Protocol, Shared, Timings};
-use racecheck::sync::{Arc, Condvar, Mutex};
+use racecheck::sync::{Arc, Condvar, External, Mutex};
 use racecheck::thread::{self, JoinHandle};
 use racecheck::time::{self, Duration};
 use racecheck::{invariant, trace};
@@ -131,10 +131,10 @@ impl<T> Channel<T> {
 
 /// DynamoDB's items for the receipt, and S3's deltas.
 struct Dynamo {
-    words: Mutex<Vec<Id>>,
-    metadata: Mutex<Meta>,
+    words: External<Vec<Id>>,
+    metadata: External<Meta>,
     /// The delta files: embeddings with the metadata of their build.
-    deltas: Mutex<Vec<(Id, Meta)>>,
+    deltas: External<Vec<(Id, Meta)>>,
 }
 
 struct World {
@@ -145,8 +145,8 @@ struct World {
     /// SQS: messages and how many times each was received.
     queue: Channel<(Message, u32)>,
     /// Messages being processed (the queue closes only when none is and the stream is done).
-    in_flight: Mutex<usize>,
-    dead_letters: Mutex<Vec<Message>>,
+    in_flight: External<usize>,
+    dead_letters: External<Vec<Message>>,
 }
 
 /// Run the pipeline once; fails the execution if the snapshot ends out of step with DynamoDB.
@@ -154,15 +154,15 @@ pub fn run(cfg: &Config) {
     let world = Arc::new(World {
         cfg: *cfg,
         dynamo: Dynamo {
-            words: Mutex::named("dynamodb.receipt_words", Vec::new()),
-            metadata: Mutex::named("dynamodb.ReceiptMetadata", 0),
-            deltas: Mutex::named("s3.deltas", Vec::new()),
+            words: External::named("dynamodb.receipt_words", Vec::new()),
+            metadata: External::named("dynamodb.ReceiptMetadata", 0),
+            deltas: External::named("s3.deltas", Vec::new()),
         },
         compaction: Shared::new(Protocol::UploadUnderLock, cfg.timings),
         stream: Channel::new("dynamodb.stream"),
         queue: Channel::new("sqs.compaction_queue"),
-        in_flight: Mutex::named("in_flight", 0),
-        dead_letters: Mutex::named("sqs.dlq", Vec::new()),
+        in_flight: External::named("in_flight", 0),
+        dead_letters: External::named("sqs.dlq", Vec::new()),
     });
 
     let processor = {
@@ -185,17 +185,28 @@ pub fn run(cfg: &Config) {
 
     // T0–T2: the upload Lambda.
     trace::event("upload: receipt_words and receipt_lines written");
-    *world.dynamo.words.lock().unwrap() = WORDS.to_vec();
-    *world.dynamo.metadata.lock().unwrap() = FIRST_METADATA;
+    world
+        .dynamo
+        .words
+        .command("PutItem", |w| *w = WORDS.to_vec());
+    world
+        .dynamo
+        .metadata
+        .command("PutItem", |m| *m = FIRST_METADATA);
     trace::event("upload: ReceiptMetadata created, embeddings uploaded as deltas");
-    *world.dynamo.deltas.lock().unwrap() = WORDS.iter().map(|&w| (w, FIRST_METADATA)).collect();
+    world.dynamo.deltas.command("PUT", |d| {
+        *d = WORDS.iter().map(|&w| (w, FIRST_METADATA)).collect()
+    });
     trace::event("upload: COMPACTION_RUN created");
     world.stream.send(Event::CompactionRunInsert);
 
     // T7: validation corrects the metadata.
     time::sleep(cfg.validation);
     trace::event("validation: ReceiptMetadata updated (merchant mismatch)");
-    *world.dynamo.metadata.lock().unwrap() = CORRECTED_METADATA;
+    world
+        .dynamo
+        .metadata
+        .command("UpdateItem", |m| *m = CORRECTED_METADATA);
     world.stream.send(Event::MetadataModify(CORRECTED_METADATA));
     world.stream.close();
 
@@ -205,10 +216,10 @@ pub fn run(cfg: &Config) {
     }
 
     check_store(&world.compaction);
-    let dlq = world.dead_letters.lock().unwrap().clone();
+    let dlq = world.dead_letters.command("read", |d| d.clone());
     invariant!(dlq.is_empty(), "messages dead-lettered: {dlq:?}");
     let (p, snapshot) = world.compaction.store.latest();
-    let meta = *world.dynamo.metadata.lock().unwrap();
+    let meta = world.dynamo.metadata.command("GetItem", |m| *m);
     for w in WORDS {
         let found: Vec<Meta> = snapshot
             .entries
@@ -237,18 +248,19 @@ fn stream_processor(w: &World) {
             Event::MetadataModify(meta) => Message::UpdateMetadata(meta),
         };
         trace::event(format!("stream_processor: queued {m:?}"));
-        *w.in_flight.lock().unwrap() += 1;
+        w.in_flight.command("+1", |f| *f += 1);
         w.queue.send((m, 0));
     }
     mark_stream_done(w);
 }
 
 fn mark_stream_done(w: &World) {
-    let mut f = w.in_flight.lock().unwrap();
     // STREAM_DONE marks "the stream is done" on top of the in-flight count.
-    *f += STREAM_DONE;
-    if *f == STREAM_DONE {
-        drop(f);
+    let idle = w.in_flight.command("stream done", |f| {
+        *f += STREAM_DONE;
+        *f == STREAM_DONE
+    });
+    if idle {
         w.queue.close();
     }
 }
@@ -265,16 +277,17 @@ fn worker(name: &'static str, w: &World) {
         };
         if !ok {
             if receives + 1 >= MAX_RECEIVES {
-                w.dead_letters.lock().unwrap().push(m);
+                w.dead_letters.command("push", |d| d.push(m));
             } else {
                 w.queue.send((m, receives + 1));
                 continue;
             }
         }
-        let mut f = w.in_flight.lock().unwrap();
-        *f -= 1;
-        if *f == STREAM_DONE {
-            drop(f);
+        let idle = w.in_flight.command("-1", |f| {
+            *f -= 1;
+            *f == STREAM_DONE
+        });
+        if idle {
             w.queue.close();
         }
     }
@@ -282,10 +295,10 @@ fn worker(name: &'static str, w: &World) {
 
 /// The `COMPACTION_RUN` compaction: merge the deltas.
 fn merge_deltas(name: &str, w: &World) -> bool {
-    let deltas = w.dynamo.deltas.lock().unwrap().clone();
+    let deltas = w.dynamo.deltas.command("GET", |d| d.clone());
     let variant = w.cfg.variant;
     compact(&w.compaction, name, w.cfg.delta_merge, &|local| {
-        let current = *w.dynamo.metadata.lock().unwrap();
+        let current = w.dynamo.metadata.command("GetItem", |m| *m);
         for &(id, meta) in &deltas {
             let meta = match variant {
                 Variant::AsBuilt => meta,
@@ -301,7 +314,7 @@ fn merge_deltas(name: &str, w: &World) -> bool {
 fn update_receipt_metadata(name: &str, w: &World, meta: Meta) -> bool {
     let merge = w.compaction.timings.merge;
     compact(&w.compaction, name, merge, &|local| {
-        let ids = w.dynamo.words.lock().unwrap().clone();
+        let ids = w.dynamo.words.command("Query", |w| w.clone());
         let mut updated = 0;
         for id in &ids {
             if let Some(e) = local.iter_mut().find(|e| e.0 == *id) {

@@ -46,6 +46,20 @@ pub fn scenario() -> Scenario {
             run(&Config::new(Protocol::NoCas, COMPACTORS));
         },
     )
+    .loom_bound(
+        "upload-under-lock",
+        2,
+        "unbounded: not found in 32,453 executions at 20 s; bound 3: not found in 10,851 at 10 s; \
+         bound 2: 1,323 executions, 1.1 s",
+    )
+    .loom_bound(
+        "split-upload",
+        2,
+        "unbounded: not found in 20,304 executions at 20 s; bound 3: 8,664 executions, 8.8 s on \
+         an idle core, over 20 s under load; bound 2: 999 executions, 0.9 s",
+    )
+    .expect_failure("split-upload-no-final-cas", "lost update: delta ")
+    .expect_failure("no-cas", "lost update: delta ")
     // Under real threads a model second takes 1 ms.
 }
 
@@ -136,21 +150,30 @@ pub fn async_tasks() -> Scenario {
         LOST_UPDATE,
         || arun(Variant::NoCas),
     )
+    .expect_failure("no-cas", "delta ")
     .variant(
         "late-registration",
         "CAS, but a worker checks the queue before registering for the close notification: it sleeps forever",
         Expect::Fail(OutcomeKind::Deadlock),
         || arun(Variant::CasLateRegistration),
     )
+    .expect_failure("late-registration", "waits on notify sqs.arrived")
     .beyond_reach(
         "late-registration",
         BackendKind::Dfs,
         "the window is late in a long execution; depth-first search explores early switches first",
     )
-    .beyond_reach(
+    .loom_bound(
+        "cas",
+        1,
+        "unbounded: not found in 15,555 executions at 20 s; bound 1: 14,715 executions, 8.9 s \
+         (bound 2 trips loom's own assertion in rt/notify.rs, not yet understood)",
+    )
+    .loom_bound(
         "late-registration",
-        BackendKind::Loom,
-        "unbounded, loom exhausts late switches first; with a preemption bound of 1 it finds it",
+        1,
+        "unbounded, loom exhausts late switches first (not found in 16,893 executions at 20 s); \
+         bound 1 finds the deadlock at execution 1,558",
     )
     .beyond_reach(
         "late-registration",

@@ -14,7 +14,22 @@ pub mod singleton_cache;
 pub mod sqlite;
 pub mod tokio_pitfalls;
 
-use racecheck::Catalogue;
+use racecheck::{Catalogue, Scenario};
+
+/// Name the failure every bug variant of `s` expects (see [`Scenario::expect_failure`]): one
+/// invariant for a scenario whose bugs all end in the same damage.
+pub(crate) fn expect_every_bug(mut s: Scenario, pattern: &'static str) -> Scenario {
+    let bugs: Vec<&'static str> = s
+        .variants
+        .iter()
+        .filter(|v| v.expect != racecheck::Expect::Pass)
+        .map(|v| v.name)
+        .collect();
+    for bug in bugs {
+        s = s.expect_failure(bug, pattern);
+    }
+    s
+}
 
 /// Every scenario, in the order `racecheck list` shows them.
 pub fn catalogue() -> Catalogue {

@@ -28,4 +28,17 @@ pub fn scenario() -> Scenario {
         Expect::Pass,
         || run(&Config::slow_merge(Variant::MergeReadsMetadata)),
     )
+    .loom_bound(
+        "as-built-quick-merge",
+        2,
+        "unbounded: not found in 12,807 executions at 20 s; bound 3: not found in 18,114 at 10 s; \
+         bound 2: 2,615 executions, 1.7 s",
+    )
+    .loom_bound(
+        "merge-reads-metadata",
+        2,
+        "unbounded: not found in 12,720 executions at 20 s; bound 3: 15,293 executions, 9.2 s on \
+         an idle core, over 20 s under load; bound 2: 1,267 executions, 0.9 s",
+    )
+    .expect_failure("as-built", "word ")
 }

@@ -40,4 +40,9 @@ pub fn scenario() -> Scenario {
         Expect::Pass,
         || run(&configs::long_call(Call::Awaited)),
     )
+    .expect_failure("blocking-call-starves-heartbeat", "lost update: ")
+    .expect_failure(
+        "std-mutex-across-await",
+        "waits on mutex std::sync::Mutex LockManager._lock",
+    )
 }

@@ -57,7 +57,8 @@ pub struct CheckRow {
     pub expected: String,
     /// The backend is known not to reach this bug: "not found" is expected of it.
     pub beyond_reach: bool,
-    /// `found`, `verified` (every execution explored, none failed) or `not-found`.
+    /// `found`, `verified` (every execution explored, none failed; a bounded loom check says
+    /// `verified (preemption bound B)`) or `not-found`.
     pub verdict: String,
     /// The kind of failure found, if one was.
     pub found: Option<OutcomeKind>,

@@ -4,6 +4,7 @@
 //! unwinds (the process aborts), so racecheck does not check `Arc` leaks.
 
 pub mod atomic;
+mod external;
 pub mod mpsc;
 mod mutex;
 #[allow(unsafe_code)] // the cell is reached only as its state allows: SAFETY comments there
@@ -11,6 +12,7 @@ mod once;
 #[allow(unsafe_code)] // its guards reach the data: SAFETY comments in the module
 mod rwlock;
 
+pub use external::External;
 pub use mutex::{Condvar, Mutex, MutexGuard, WaitTimeoutResult};
 pub use once::{LazyLock, OnceLock};
 pub use rwlock::{Barrier, BarrierWaitResult, RwLock, RwLockReadGuard, RwLockWriteGuard};

@@ -2,6 +2,7 @@
 
 #![forbid(unsafe_code)]
 
+mod external;
 mod future;
 mod models;
 mod one_line;

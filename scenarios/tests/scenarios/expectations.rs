@@ -43,8 +43,12 @@ fn meets_expectations(scenario: &str, pass_cap: Duration) {
             if let Some(problem) = saved_race_problem(s.name, variant, &r) {
                 failures.push(problem);
             }
-            if !variant.is_met_by(backend, r.found()) {
-                let found = r.failure.as_ref().map(|f| f.outcome.to_string());
+            let outcome = r.failure.as_ref().map(|f| &f.outcome);
+            if !variant.is_met_by_outcome(backend, outcome) {
+                let mut found = outcome.map(|o| o.to_string());
+                if outcome.is_some_and(|o| variant.is_different_failure(o)) {
+                    found = found.map(|f| format!("a different failure ({f})"));
+                }
                 failures.push(format!(
                     "{}/{} [{}]: expected {}, got {} after {} executions",
                     s.name,

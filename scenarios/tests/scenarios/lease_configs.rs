@@ -2,7 +2,9 @@
 //! pause length and number of holders, each configuration explored by the scheduler.
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config as RunnerConfig, TestCaseError, TestError, TestRunner};
+use proptest::test_runner::{
+    Config as RunnerConfig, TestCaseError, TestError, TestRng, TestRunner,
+};
 use racecheck::{BackendKind, Check};
 use racecheck_models::lease::{run, Config, Holder, Release, Service};
 use std::time::Duration;
@@ -71,12 +73,16 @@ fn explore(cfg: Config) -> Option<String> {
     r.failure.map(|f| f.outcome.to_string())
 }
 
+/// A runner with a fixed seed (proptest's deterministic RNG), so every run draws the same
+/// configurations and a failing case reproduces; nothing is persisted, since nothing varies.
 fn runner(cases: u32) -> TestRunner {
-    TestRunner::new(RunnerConfig {
+    let config = RunnerConfig {
         cases,
         failure_persistence: None,
         ..RunnerConfig::default()
-    })
+    };
+    let rng = TestRng::deterministic_rng(config.rng_algorithm);
+    TestRunner::new_with_rng(config, rng)
 }
 
 #[test]

@@ -10,6 +10,8 @@ mod compaction_figures;
 mod expectations;
 mod fuzz;
 mod lease_configs;
+mod loom_pinned;
+mod named_failures;
 mod races;
 mod readme;
 mod real_threads;

@@ -267,13 +267,13 @@ fn race_file_errors_give_their_reason_and_what_was_found() {
         &out,
         "t.race is not a valid race file: it is not TOML (line 1)",
     );
-    let big = committed_race().replace("version = 1", "version = 4294967297");
+    let big = committed_race().replace("version = 2", "version = 4294967297");
     let out = racecheck_in(dir.path(), &["replay", &write("v.race", &big)]);
     assert_one_line_error(
         &out,
         "format version 4294967297; this racecheck reads versions 1 to 2",
     );
-    let text = committed_race().replace("version = 1", "version = \"1\"");
+    let text = committed_race().replace("version = 2", "version = \"1\"");
     let out = racecheck_in(dir.path(), &["replay", &write("s.race", &text)]);
     assert_one_line_error(&out, "format version \"1\"");
     // A key after the last table lands in the outcome's last blocked thread.

@@ -83,7 +83,7 @@ fn bad_race_files_are_errors() {
         "not a valid race file",
     );
     assert_one_line_error(
-        &replay_text(&good.replace("version = 1", "version = 99")),
+        &replay_text(&good.replace("version = 2", "version = 99")),
         "version 99",
     );
     assert_one_line_error(

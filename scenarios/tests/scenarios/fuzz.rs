@@ -335,13 +335,13 @@ fn fixture(dir: &Path) {
     write("truncated.race", &good[..good.len() / 2]);
     write(
         "version.race",
-        &good.replace("version = 1", "version = 4294967297"),
+        &good.replace("version = 2", "version = 4294967297"),
     );
     write(
         "backend.race",
         &good.replace("\"pct(d=3)\"", "\"bogus(d=9)\""),
     );
-    write("seed.race", &good.replace("seed = 0", "seed = -1"));
+    write("seed.race", &good.replace("seed = \"0\"", "seed = -1"));
     write("empty.race", "");
     write("format.race", "format =");
     write(

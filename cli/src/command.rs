@@ -204,6 +204,9 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
         None => new_run_dir(&started)?,
     };
     let races_dir = dir.join("races");
+    // What real threads found depends on the OS as well as the seed: those races go apart, so
+    // that `races/` holds only what seeds and counts decide, byte for byte on any machine.
+    let threads_races_dir = dir.join("threads-races");
 
     let workers = args
         .workers
@@ -238,7 +241,11 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
                 });
                 let timed_out = prepared.shrunk.as_ref().is_some_and(|s| s.timed_out);
                 let file = prepared.race;
-                let path = file.save_new(&races_dir).map_err(|e| e.to_string())?;
+                let into = match result.backend {
+                    BackendKind::Threads => &threads_races_dir,
+                    _ => &races_dir,
+                };
+                let path = file.save_new(into).map_err(|e| e.to_string())?;
                 race = Some((path, file, timed_out));
             }
             let row = Row {

@@ -271,6 +271,7 @@ impl Check {
             found => (found, None),
         };
         let budget = self.budget();
+        let elapsed = start.elapsed();
         CheckResult {
             backend: self.backend,
             seed: self.seed,
@@ -278,14 +279,15 @@ impl Check {
             preemption_bound: self.preemption_bound,
             executions: run.executions,
             complete: run.complete,
-            elapsed: start.elapsed(),
+            elapsed,
             fingerprint: run.fingerprint,
             // Nothing else ends a check early without a failure and short of the end of the
             // space: the budget was cut by the clock.
             time_limited: failure.is_none()
                 && unsupported.is_none()
                 && !run.complete
-                && run.executions < budget,
+                && run.executions < budget
+                && elapsed >= self.time_limit,
             time_limit: self.time_limit,
             budget,
             unsupported,

@@ -448,6 +448,7 @@ fn summary_of(rows: &[Row<'_>], dir: &Path, started: String) -> (Summary, Vec<Fa
                     .as_ref()
                     .map(|(p, _, _)| format!("timelines/{}", report::timeline_name(p))),
                 shrink: row.shrunk.clone(),
+                stopped_by_time_limit: r.time_limited,
             }
         })
         .collect();

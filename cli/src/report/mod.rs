@@ -76,6 +76,10 @@ pub struct CheckRow {
     pub timeline: Option<String>,
     /// How the failing schedule was shrunk before it was saved.
     pub shrink: Option<ShrinkFigures>,
+    /// The wall-clock safety net stopped the check before its budget: its executions depend
+    /// on the machine's speed, so the row is not reproducible. (Absent in older summaries.)
+    #[serde(default)]
+    pub stopped_by_time_limit: bool,
 }
 
 /// A failing schedule's size before and after shrinking.

@@ -88,6 +88,22 @@ pub fn summary_markdown(summary: &Summary, failures: &[FailureRace]) -> String {
         }
         out.push('\n');
     }
+    let limited: Vec<&CheckRow> = summary
+        .checks
+        .iter()
+        .filter(|c| c.stopped_by_time_limit)
+        .collect();
+    if !limited.is_empty() {
+        out.push_str("Stopped by the time limit (their executions depend on the machine's speed: not reproducible):\n\n");
+        for c in &limited {
+            let _ = writeln!(
+                out,
+                "- {} / {} [{}]: {} executions",
+                c.scenario, c.variant, c.backend, c.executions
+            );
+        }
+        out.push('\n');
+    }
     let _ = writeln!(
         out,
         "Run started {} with `{}`. Every check, backend by backend: [{CHECKS_FILE}]({CHECKS_FILE}) \

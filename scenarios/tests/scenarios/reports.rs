@@ -84,7 +84,7 @@ fn summary_json_parses_back_with_its_documented_fields() {
     assert_eq!(
         keys(&value["checks"][0]),
         "backend backend_kind beyond_reach executions expected first_failure found message \
-         met race_file scenario seed shrink timeline variant verdict wall_time_s"
+         met race_file scenario seed shrink stopped_by_time_limit timeline variant verdict wall_time_s"
     );
     // And a document from another schema is refused, not misread.
     assert!(Summary::from_json(&text.replace("\"version\": 1", "\"version\": 2")).is_err());
@@ -129,6 +129,7 @@ fn fixed_summary() -> (Summary, Vec<FailureRace>) {
             },
             attempts: 8,
         }),
+        stopped_by_time_limit: false,
     };
     // DFS misses the deadlock in its budget: the one check not as expected.
     let mut missed = row("lock", None);

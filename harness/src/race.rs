@@ -491,22 +491,3 @@ impl ReplayReport {
         out
     }
 }
-
-impl ReplayReport {
-    /// Why a race that replayed when it was saved diverges now: the model changed only if its
-    /// fingerprint says so; otherwise what the backend that recorded it explains.
-    fn why_diverged(&self, race: &RaceFile) -> String {
-        let backend = crate::replayable::backend_of(&race.backend);
-        match self.model_changed {
-            Some(true) => "the model has changed since this race was recorded: the variant's fingerprint differs".to_string(),
-            Some(false) => format!(
-                "the variant's fingerprint is unchanged, so the model has not changed: {}",
-                crate::replayable::why_not(backend)
-            ),
-            None => format!(
-                "the race records no model fingerprint: the model may have changed, or {}",
-                crate::replayable::why_not(backend)
-            ),
-        }
-    }
-}

@@ -8,7 +8,7 @@ use crate::backend::Body;
 use crate::check::{replay_body, run_guided, BackendKind, CheckResult, Failure, DEFAULT_MAX_STEPS};
 use crate::fnv::Fnv;
 use crate::outcome::Outcome;
-use crate::race::RaceFile;
+use crate::race::{RaceFile, ReplayReport};
 use crate::scenario::Variant;
 use crate::shrink::{shrink, ShrinkBudget, Shrunk};
 use crate::trace::{EventKind, Trace};
@@ -150,6 +150,25 @@ pub fn why_not(backend: Option<BackendKind>) -> String {
         Some(BackendKind::Threads) => "it was recorded on real threads (on tokio, for an async model), whose scheduler takes steps the model scheduler cannot follow, and no replay of its schedule fails the same way".to_string(),
         Some(BackendKind::Loom) => "it needs an outcome only loom produces (a weak-memory read, say): replay runs under shuttle, which makes every atomic access SeqCst, and no replay of its schedule fails the same way".to_string(),
         _ => "the model scheduler recorded it, yet its replay takes other steps: the model does not run the same way twice (does it read the wall clock, or randomness, outside racecheck's facade?)".to_string(),
+    }
+}
+
+impl ReplayReport {
+    /// Why a race that replayed when it was saved diverges now: the model changed only if its
+    /// fingerprint says so; otherwise what the backend that recorded it explains.
+    pub(crate) fn why_diverged(&self, race: &RaceFile) -> String {
+        let backend = backend_of(&race.backend);
+        match self.model_changed {
+            Some(true) => "the model has changed since this race was recorded: the variant's fingerprint differs".to_string(),
+            Some(false) => format!(
+                "the variant's fingerprint is unchanged, so the model has not changed: {}",
+                why_not(backend)
+            ),
+            None => format!(
+                "the race records no model fingerprint: the model may have changed, or {}",
+                why_not(backend)
+            ),
+        }
     }
 }
 

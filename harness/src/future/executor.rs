@@ -1,0 +1,310 @@
+//! The executor of a [`Runtime`](super::Runtime) under the model backends: a run queue under
+//! a facade mutex and condvar, polled by facade threads, so every scheduling decision of the
+//! runtime is a facade operation the backends explore.
+
+use super::*;
+
+/// The executor of one runtime under the model backends.
+pub(super) struct Shared {
+    sched: SyncMutex<Sched>,
+    /// One condvar per thread (the caller's first, then each worker's): with one waiter each,
+    /// the facade knows exactly whom a notification wakes.
+    ready: Vec<Condvar>,
+}
+
+struct Sched {
+    queue: VecDeque<usize>,
+    tasks: Vec<Slot>,
+    /// (deadline in virtual nanoseconds, key, waker).
+    timers: Vec<(u64, u64, Waker)>,
+    next_key: u64,
+    main_woken: bool,
+    shutdown: bool,
+    /// Which of the runtime's threads wait for work: only they need a notification.
+    idle: Vec<bool>,
+}
+
+struct Slot {
+    future: Option<BoxFuture>,
+    state: TaskState,
+    task: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TaskState {
+    Idle,
+    Queued,
+    Running,
+    /// Woken while being polled: queue it again once the poll returns.
+    Notified,
+    Done,
+}
+
+struct TaskWaker {
+    shared: Arc<Shared>,
+    /// `None`: the `block_on` future.
+    slot: Option<usize>,
+}
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.shared.wake(self.slot);
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.shared.wake(self.slot);
+    }
+}
+
+pub(super) fn current_shared(exec: &Execution, me: usize) -> Option<Arc<Shared>> {
+    let (_, any) = exec.polling(me)?;
+    any.downcast::<Shared>().ok()
+}
+
+pub(super) fn now_nanos(exec: &Execution) -> u64 {
+    exec.now().as_nanos().min(u128::from(u64::MAX)) as u64
+}
+
+impl Shared {
+    pub(super) fn push_task(&self, task: usize, future: BoxFuture) {
+        let mut g = self.sched.lock().unwrap();
+        let slot = g.tasks.len();
+        g.tasks.push(Slot {
+            future: Some(future),
+            state: TaskState::Queued,
+            task,
+        });
+        g.queue.push_back(slot);
+        self.notify_idle(g);
+    }
+
+    /// Release the queue and wake the threads waiting for work, if any.
+    fn notify_idle(&self, g: crate::sync::MutexGuard<'_, Sched>) {
+        let idle: Vec<usize> = (0..g.idle.len()).filter(|&i| g.idle[i]).collect();
+        drop(g);
+        for i in idle {
+            self.ready[i].notify_one();
+        }
+    }
+
+    fn wake(&self, slot: Option<usize>) {
+        // An execution that is over (or unwinding) schedules nothing more.
+        if std::thread::panicking() || rt::current().is_none() {
+            return;
+        }
+        let mut g = self.sched.lock().unwrap();
+        if g.shutdown {
+            return;
+        }
+        match slot {
+            None => g.main_woken = true,
+            Some(i) => match g.tasks[i].state {
+                TaskState::Idle => {
+                    g.tasks[i].state = TaskState::Queued;
+                    g.queue.push_back(i);
+                }
+                TaskState::Running => g.tasks[i].state = TaskState::Notified,
+                _ => return,
+            },
+        }
+        self.notify_idle(g);
+    }
+
+    /// Register (or refresh) a timer; its key.
+    pub(super) fn set_timer(&self, key: Option<u64>, deadline: u64, waker: &Waker) -> u64 {
+        let mut g = self.sched.lock().unwrap();
+        if let Some(k) = key {
+            if let Some(t) = g.timers.iter_mut().find(|t| t.1 == k) {
+                t.2.clone_from(waker);
+                return k;
+            }
+        }
+        let k = g.next_key;
+        g.next_key += 1;
+        g.timers.push((deadline, k, waker.clone()));
+        // A worker waiting with no timeout must learn of the new deadline.
+        self.notify_idle(g);
+        k
+    }
+
+    pub(super) fn cancel_timer(&self, key: u64) {
+        if std::thread::panicking() || rt::current().is_none() {
+            return;
+        }
+        self.sched.lock().unwrap().timers.retain(|t| t.1 != key);
+    }
+
+    /// A worker's (or the caller's) loop: poll queued tasks, fire due timers, wait for work.
+    /// The caller returns once the `block_on` future is woken; a worker at shutdown.
+    fn run(self: &Arc<Self>, exec: &Arc<Execution>, me: usize, who: usize, polls_tasks: bool) {
+        let caller = who == 0;
+        let mut g = self.sched.lock().unwrap();
+        // Tasks queued when the `block_on` future yielded run before it is polled again, as
+        // on tokio's current_thread runtime.
+        let mut first = if polls_tasks { g.queue.len() } else { 0 };
+        loop {
+            if first == 0 && caller && std::mem::take(&mut g.main_woken) {
+                return;
+            }
+            if !caller && g.shutdown {
+                return;
+            }
+            if polls_tasks {
+                first = first.saturating_sub(1);
+                if let Some(slot) = g.queue.pop_front() {
+                    let future = g.tasks[slot].future.take().expect("a queued task's future");
+                    g.tasks[slot].state = TaskState::Running;
+                    let task = g.tasks[slot].task;
+                    drop(g);
+                    self.poll_task(exec, me, slot, task, future);
+                    g = self.sched.lock().unwrap();
+                    continue;
+                }
+            }
+            let now = now_nanos(exec);
+            let mut due = Vec::new();
+            g.timers.retain(|t| {
+                if t.0 <= now {
+                    due.push(t.2.clone());
+                    false
+                } else {
+                    true
+                }
+            });
+            if !due.is_empty() {
+                drop(g);
+                due.into_iter().for_each(Waker::wake);
+                g = self.sched.lock().unwrap();
+                continue;
+            }
+            g.idle[who] = true;
+            let ready = &self.ready[who];
+            g = match g.timers.iter().map(|t| t.0).min() {
+                Some(d) => {
+                    let left = std::time::Duration::from_nanos(d - now);
+                    ready.wait_timeout(g, left).unwrap().0
+                }
+                None => ready.wait(g).unwrap(),
+            };
+            g.idle[who] = false;
+        }
+    }
+
+    fn poll_task(
+        self: &Arc<Self>,
+        exec: &Arc<Execution>,
+        me: usize,
+        slot: usize,
+        task: usize,
+        mut future: BoxFuture,
+    ) {
+        let waker = Waker::from(Arc::new(TaskWaker {
+            shared: self.clone(),
+            slot: Some(slot),
+        }));
+        let name = exec.task_name(task);
+        exec.record(me, EventKind::Label(format!("poll task {name}").into()));
+        exec.task_waits(task, None);
+        exec.set_polling(me, Some((task, self.clone() as Arc<dyn Any + Send + Sync>)));
+        let polled = panic::catch_unwind(AssertUnwindSafe(|| {
+            future.as_mut().poll(&mut Context::from_waker(&waker))
+        }));
+        exec.set_polling(me, None);
+        let poll = match polled {
+            Ok(p) => p,
+            Err(payload) => {
+                rt::record_panic(exec, format!("task {name}"), &*payload);
+                panic::resume_unwind(payload)
+            }
+        };
+        let mut g = self.sched.lock().unwrap();
+        match poll {
+            Poll::Ready(()) => {
+                g.tasks[slot].state = TaskState::Done;
+                drop(g);
+                exec.task_done(task);
+                drop(future);
+            }
+            Poll::Pending => {
+                g.tasks[slot].future = Some(future);
+                if g.tasks[slot].state == TaskState::Notified {
+                    g.tasks[slot].state = TaskState::Queued;
+                    g.queue.push_back(slot);
+                } else {
+                    g.tasks[slot].state = TaskState::Idle;
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn block_on_model<F: Future>(
+    exec: &Arc<Execution>,
+    flavor: Flavor,
+    future: F,
+) -> F::Output {
+    let me = rt::me();
+    let threads = match flavor {
+        Flavor::CurrentThread => 1,
+        Flavor::MultiThread(n) => n + 1,
+    };
+    let shared = Arc::new(Shared {
+        sched: SyncMutex::named(
+            "runtime.queue",
+            Sched {
+                queue: VecDeque::new(),
+                tasks: Vec::new(),
+                timers: Vec::new(),
+                next_key: 0,
+                main_woken: false,
+                shutdown: false,
+                idle: vec![false; threads],
+            },
+        ),
+        ready: (0..threads)
+            .map(|i| match i {
+                0 => Condvar::named("runtime.work"),
+                i => Condvar::named(format!("runtime.work[worker-{}]", i - 1)),
+            })
+            .collect(),
+    });
+    let workers: Vec<_> = match flavor {
+        Flavor::CurrentThread => Vec::new(),
+        Flavor::MultiThread(n) => (0..n)
+            .map(|i| {
+                let (shared, exec) = (shared.clone(), exec.clone());
+                crate::thread::Builder::new()
+                    .name(format!("worker-{i}"))
+                    .spawn(move || shared.run(&exec, rt::me(), i + 1, true))
+                    .expect("spawn a runtime worker")
+            })
+            .collect(),
+    };
+    let main = exec.register_task("main".to_string());
+    let waker = Waker::from(Arc::new(TaskWaker {
+        shared: shared.clone(),
+        slot: None,
+    }));
+    let mut future = std::pin::pin!(future);
+    let any: Arc<dyn Any + Send + Sync> = shared.clone();
+    let output = loop {
+        exec.task_waits(main, None);
+        exec.set_polling(me, Some((main, any.clone())));
+        let poll = future.as_mut().poll(&mut Context::from_waker(&waker));
+        exec.set_polling(me, None);
+        if let Poll::Ready(v) = poll {
+            break v;
+        }
+        shared.run(exec, me, 0, workers.is_empty());
+    };
+    exec.task_done(main);
+    let mut g = shared.sched.lock().unwrap();
+    g.shutdown = true;
+    shared.notify_idle(g);
+    for w in workers {
+        w.join().expect("a runtime worker panicked");
+    }
+    // Tasks still pending are dropped, outside the queue's lock (their drops may wake).
+    let leftovers: Vec<Slot> = std::mem::take(&mut shared.sched.lock().unwrap().tasks);
+    drop(leftovers);
+    output
+}

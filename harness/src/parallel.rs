@@ -142,6 +142,9 @@ pub(crate) enum Randomized {
 #[derive(Clone)]
 struct BlockRun {
     executions: u64,
+    /// The block ran out of executions to explore: PCT on a model with one schedule (no
+    /// concurrency) explores it and stops.
+    complete: bool,
     fingerprint: u64,
     last_trace: Option<Trace>,
 }
@@ -206,6 +209,7 @@ pub(crate) fn run(
         }
         done.lock().unwrap_or_else(|p| p.into_inner())[pos] = Some(BlockRun {
             executions: r.executions,
+            complete: r.complete,
             fingerprint: r.fingerprint,
             last_trace: r.last_trace,
         });
@@ -226,11 +230,13 @@ pub(crate) fn run(
     let mut executions = 0;
     let mut fingerprint = 0u64;
     let mut last_trace = None;
+    let mut complete = false;
     for (&k, block) in blocks.iter().zip(done) {
         let Some(block) = block.filter(|_| k * BLOCK < cutoff) else {
             continue;
         };
         executions += block.executions;
+        complete |= block.complete;
         fingerprint = crate::fnv::mix(fingerprint, block.fingerprint);
         if block.last_trace.is_some() {
             last_trace = block.last_trace;
@@ -238,7 +244,8 @@ pub(crate) fn run(
     }
     RunResult {
         executions,
-        complete: false,
+        // A model with one schedule is explored by any block: the space is exhausted.
+        complete: complete && failure.is_none(),
         failure,
         fingerprint,
         last_trace,

@@ -21,6 +21,7 @@ const REAL_POLL: Duration = Duration::from_millis(10);
 /// loom: the thread parks and is unparked. shuttle models spurious wake-ups of `park`, which
 /// would let DFS explore a parked thread waking for ever, so there the thread waits on a bell of
 /// its own: a flag under a mutex and a condvar, which shuttle never wakes spuriously.
+#[derive(Clone)]
 pub(super) enum Parker {
     Loom(loom::thread::Thread),
     Shuttle(Arc<Bell>),
@@ -59,13 +60,6 @@ impl Parker {
         match self {
             Parker::Loom(_) => loom::thread::park(),
             Parker::Shuttle(bell) => bell.wait(),
-        }
-    }
-
-    fn clone_handle(&self) -> Parker {
-        match self {
-            Parker::Loom(t) => Parker::Loom(t.clone()),
-            Parker::Shuttle(bell) => Parker::Shuttle(bell.clone()),
         }
     }
 }
@@ -151,10 +145,7 @@ impl Execution {
         }
         let parker = {
             let parkers = self.parkers.lock().unwrap_or_else(|p| p.into_inner());
-            parkers[me]
-                .as_ref()
-                .expect("registered before waiting")
-                .clone_handle()
+            parkers[me].clone().expect("registered before waiting")
         };
         loop {
             let finished = {
@@ -230,12 +221,11 @@ impl Execution {
         }
         // Unpark outside the state lock: a backend operation may switch threads.
         let parkers = self.parkers.lock().unwrap_or_else(|p| p.into_inner());
-        let wake: Vec<&Parker> = wake
+        let wake: Vec<Parker> = wake
             .0
             .iter()
-            .filter_map(|&t| parkers.get(t).and_then(Option::as_ref))
+            .filter_map(|&t| parkers.get(t).and_then(Option::clone))
             .collect();
-        let wake: Vec<Parker> = wake.into_iter().map(Parker::clone_handle).collect();
         drop(parkers);
         for p in &wake {
             p.unpark();

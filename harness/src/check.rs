@@ -15,7 +15,7 @@ use crate::backend::{self, Body, Progress, RunConfig, Scheduling};
 use crate::outcome::{Outcome, OutcomeKind};
 use crate::parallel::{self, Randomized, Shard};
 pub(crate) use crate::single_run::{replay_body, run_guided, run_seeded};
-pub use crate::single_run::{replay_schedule, Replayed};
+pub use crate::single_run::{replay_schedule, replay_trace, Replayed};
 use crate::trace::Trace;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -250,6 +250,7 @@ impl Check {
             fingerprint: self.fingerprint,
             seed: self.seed,
             chaos: self.chaos,
+            choices: None,
         };
         let start = Instant::now();
         let body = self.body.clone();

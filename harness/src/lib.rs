@@ -63,6 +63,7 @@
 
 mod backend;
 pub mod check;
+pub mod choice;
 pub(crate) mod fnv;
 pub mod future;
 pub mod outcome;
@@ -83,7 +84,10 @@ pub mod time;
 pub mod trace;
 mod vocabulary;
 
-pub use check::{replay_schedule, BackendKind, Check, CheckResult, Failure, Replayed, Verdict};
+pub use check::{
+    replay_schedule, replay_trace, BackendKind, Check, CheckResult, Failure, Replayed, Verdict,
+};
+pub use choice::{choose, choose_bool, choose_index};
 pub use outcome::{Blocked, Expect, Outcome, OutcomeKind};
 pub use parallel::Shard;
 pub use race::{RaceError, RaceFile, ReplayReport};

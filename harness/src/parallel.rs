@@ -180,13 +180,15 @@ pub(crate) fn run(
         let len = BLOCK.min(cfg.executions - k * BLOCK);
         let progress = cfg.progress.clone();
         let counter = started.clone();
+        let s = block_seed(seed, k);
         let block_cfg = RunConfig {
             executions: len,
             time_limit,
+            // The block's own seed also draws its executions' choices.
+            seed: s,
             progress: Arc::new(move |_| progress(counter.fetch_add(1, Ordering::Relaxed) + 1)),
             ..cfg.clone()
         };
-        let s = block_seed(seed, k);
         let inner: Box<dyn Scheduler + Send> = match kind {
             Randomized::Random => Box::new(RandomScheduler::new_from_seed(s, len as usize)),
             Randomized::Pct { depth } => {

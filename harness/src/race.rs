@@ -11,7 +11,7 @@ use crate::scenario::{Catalogue, Scenario, Variant};
 use crate::shrink::{shrink, ShrinkBudget, Shrunk};
 use crate::trace::Trace;
 use fields::{check_backend_label, one_line, seed_text, shown, toml_reason};
-pub use schedule::{decode_schedule, encode_schedule};
+pub use schedule::{decode_choices, decode_schedule, encode_choices, encode_schedule};
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io::Write;
@@ -51,6 +51,10 @@ pub struct RaceFile {
     /// The thread index of every step, run-length encoded: `"0*15 1*3 0"` is fifteen steps of
     /// thread 0, three of thread 1, one of thread 0.
     pub schedule: String,
+    /// The values the model's choices took (see [`crate::choose`]), `THREAD.RANK=VALUE`;
+    /// absent when it made none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub choices: String,
     /// Every step as `thread: what`.
     pub events: Vec<String>,
     /// Whether replay reproduces it step for step, as checked when it was saved. Files from
@@ -144,6 +148,7 @@ impl RaceFile {
             execution,
             threads: Vec::new(),
             schedule: String::new(),
+            choices: String::new(),
             events: Vec::new(),
             replayable: true,
             not_replayable: None,
@@ -158,6 +163,7 @@ impl RaceFile {
     pub fn with_execution(mut self, outcome: &Outcome, trace: &Trace) -> Self {
         self.threads = trace.thread_names().to_vec();
         self.schedule = encode_schedule(&trace.schedule());
+        self.choices = encode_choices(&trace.choices());
         self.events = trace.lines();
         self.outcome = outcome.clone();
         self
@@ -168,12 +174,18 @@ impl RaceFile {
         decode_schedule(&self.schedule).unwrap_or_default()
     }
 
+    /// The recorded choices, decoded (validated when the file was loaded or made).
+    pub(crate) fn choice_values(&self) -> crate::rt::ChoiceMap {
+        decode_choices(&self.choices).unwrap_or_default()
+    }
+
     /// Shrink this race against `variant` (see [`crate::shrink`]): the smaller race and what
     /// shrinking did. A race that no longer replays comes back unchanged, `replayed` false.
     pub fn shrink(&self, variant: &Variant, budget: ShrinkBudget) -> (RaceFile, Shrunk) {
         let replayed = replay_body(
             variant.body.clone(),
             self.schedule_steps(),
+            self.choice_values(),
             DEFAULT_MAX_STEPS,
         );
         let diverged = ReplayReport::compare(self, replayed.clone(), None);
@@ -278,6 +290,13 @@ impl RaceFile {
             .try_into()
             .map_err(|e: toml::de::Error| malformed(one_line(e.message())))?;
         let schedule = decode_schedule(&race.schedule).map_err(malformed)?;
+        let choices = decode_choices(&race.choices).map_err(malformed)?;
+        if let Some((t, _)) = choices.keys().find(|(t, _)| *t >= race.threads.len()) {
+            return Err(malformed(format!(
+                "its choices name thread {t}, but it lists {} threads",
+                race.threads.len()
+            )));
+        }
         if schedule.len() != race.events.len() {
             return Err(malformed(format!(
                 "its schedule has {} steps but it lists {} events (truncated?)",
@@ -413,7 +432,12 @@ impl RaceFile {
         body: crate::backend::Body,
         model_changed: Option<bool>,
     ) -> ReplayReport {
-        let replayed = replay_body(body, self.schedule_steps(), DEFAULT_MAX_STEPS);
+        let replayed = replay_body(
+            body,
+            self.schedule_steps(),
+            self.choice_values(),
+            DEFAULT_MAX_STEPS,
+        );
         ReplayReport::compare(self, replayed, model_changed)
     }
 }

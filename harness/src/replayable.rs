@@ -42,12 +42,18 @@ impl RaceFile {
             return ready.into_race(race);
         }
         let kind = failure.outcome.kind();
-        let strict = replay_body(body.clone(), failure.trace.schedule(), DEFAULT_MAX_STEPS);
+        let (schedule, choices) = (failure.trace.schedule(), failure.trace.choices());
+        let strict = replay_body(
+            body.clone(),
+            schedule.clone(),
+            choices.clone(),
+            DEFAULT_MAX_STEPS,
+        );
         let (recorded, replayed) = (failure.trace.lines(), strict.trace.lines());
         let step = (0..recorded.len().max(replayed.len()))
             .find(|&i| recorded.get(i) != replayed.get(i))
             .map_or_else(|| "its outcome".to_string(), |s| format!("step {s}"));
-        let guided = run_guided(body.clone(), failure.trace.schedule(), DEFAULT_MAX_STEPS);
+        let guided = run_guided(body.clone(), schedule, choices, DEFAULT_MAX_STEPS);
         for (how, (outcome, trace)) in [
             ("strict replay", (strict.outcome, strict.trace)),
             ("guided replay", guided),
@@ -105,7 +111,12 @@ fn replayable_as(
             s.replayed.then_some(Ready::Shrunk(s))
         }
         None => {
-            let r = replay_body(body.clone(), trace.schedule(), DEFAULT_MAX_STEPS);
+            let r = replay_body(
+                body.clone(),
+                trace.schedule(),
+                trace.choices(),
+                DEFAULT_MAX_STEPS,
+            );
             (r.outcome == *outcome && r.trace == *trace)
                 .then(|| Ready::AsIs(outcome.clone(), trace.clone()))
         }
@@ -116,7 +127,12 @@ fn replayable_as(
 /// one fixed execution (the model scheduler, never preempting). A change to the model's
 /// threads, objects or labels changes it; the same build gives the same one every time.
 pub fn model_fingerprint(body: &Body) -> String {
-    let (_, trace) = run_guided(body.clone(), Vec::new(), DEFAULT_MAX_STEPS);
+    let (_, trace) = run_guided(
+        body.clone(),
+        Vec::new(),
+        Default::default(),
+        DEFAULT_MAX_STEPS,
+    );
     let mut h = Fnv::new();
     let names: BTreeSet<&str> = trace
         .threads

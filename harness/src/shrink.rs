@@ -117,7 +117,14 @@ pub(crate) fn shrink(
         fixpoint: false,
         timed_out: false,
     };
-    let first = replay_body(body.clone(), trace.schedule(), DEFAULT_MAX_STEPS);
+    // Shrinking keeps the choices and changes the interleaving only.
+    let choices = trace.choices();
+    let first = replay_body(
+        body.clone(),
+        trace.schedule(),
+        choices.clone(),
+        DEFAULT_MAX_STEPS,
+    );
     // Same steps, not only "no divergence flagged": a replay may pick a fallback thread at a
     // scheduling point that records nothing and still take every recorded step.
     if first.outcome.kind() != kind || first.trace != *trace {
@@ -146,7 +153,7 @@ pub(crate) fn shrink(
                 break 'improve;
             }
             attempts += 1;
-            let (o, t) = run_guided(body.clone(), guide, DEFAULT_MAX_STEPS);
+            let (o, t) = run_guided(body.clone(), guide, choices.clone(), DEFAULT_MAX_STEPS);
             if o.kind() == kind && ScheduleSize::of(&t) < best_size {
                 best_size = ScheduleSize::of(&t);
                 best = (o, t);
@@ -158,7 +165,12 @@ pub(crate) fn shrink(
     }
 
     // The kept trace came from a guided run; its schedule must replay strictly to the same end.
-    let check = replay_body(body.clone(), best.1.schedule(), DEFAULT_MAX_STEPS);
+    let check = replay_body(
+        body.clone(),
+        best.1.schedule(),
+        best.1.choices(),
+        DEFAULT_MAX_STEPS,
+    );
     if check.outcome.kind() != kind || check.trace != best.1 {
         return unchanged(true, attempts + 1);
     }

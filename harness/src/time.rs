@@ -14,6 +14,130 @@ pub use crate::future::time::{interval, sleep as sleep_async, Interval};
 use crate::rt::{self, Backend};
 pub use std::time::Duration;
 
+/// Sleep for one of `durations`, chosen as the check explores (see [`crate::choose`]), and
+/// return it: a duration known only as a range ("the upload takes 1–3 s") becomes one more
+/// thing a check covers. The choice is a step of the trace: `A: upload: 3s (choice 3 of 3)`.
+///
+/// # Panics
+/// If `durations` is empty, or outside a racecheck check.
+#[track_caller]
+pub fn sleep_for_one_of(label: &'static str, durations: &[Duration]) -> Duration {
+    let d = crate::choose(label, durations);
+    sleep(d);
+    d
+}
+
+/// `from`, `from + step`, … up to `to` included: a range of durations to choose from.
+///
+/// ```
+/// use racecheck::time::{durations, Duration};
+/// let s = Duration::from_secs;
+/// assert_eq!(durations(s(1), s(3), s(1)), vec![s(1), s(2), s(3)]);
+/// ```
+///
+/// # Panics
+/// If `step` is zero.
+pub fn durations(from: Duration, to: Duration, step: Duration) -> Vec<Duration> {
+    assert!(
+        !step.is_zero(),
+        "racecheck::time::durations needs a step above zero"
+    );
+    let mut out = Vec::new();
+    let mut d = from;
+    while d <= to {
+        out.push(d);
+        d += step;
+    }
+    out
+}
+
+/// A duration known only as a range: `from`, `from + step`, … up to `to`. Under a check,
+/// [`Span::sleep`] and [`Span::choose`] pick one as [`crate::choose`] does; a span of one
+/// value makes no choice at all (and no step in the trace).
+///
+/// ```
+/// use racecheck::time::{Duration, Span};
+/// let upload = Span::between(Duration::from_secs(1), Duration::from_secs(3), Duration::from_secs(1));
+/// assert_eq!(upload.options().len(), 3);
+/// assert!(Span::exactly(Duration::from_secs(2)).is_exact());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Span {
+    from: Duration,
+    to: Duration,
+    step: Duration,
+}
+
+impl Span {
+    /// Always `d`.
+    pub const fn exactly(d: Duration) -> Span {
+        Span {
+            from: d,
+            to: d,
+            step: Duration::ZERO,
+        }
+    }
+
+    /// One of `from`, `from + step`, … up to `to` included.
+    ///
+    /// # Panics
+    /// If `step` is zero while `from < to`, or `to < from`.
+    pub const fn between(from: Duration, to: Duration, step: Duration) -> Span {
+        assert!(
+            from.as_nanos() <= to.as_nanos(),
+            "a span ends after it starts"
+        );
+        assert!(
+            step.as_nanos() > 0 || from.as_nanos() == to.as_nanos(),
+            "a span of more than one value needs a step above zero"
+        );
+        Span { from, to, step }
+    }
+
+    /// Whether the span holds one value only.
+    pub fn is_exact(self) -> bool {
+        self.from == self.to
+    }
+
+    /// The shortest value.
+    pub fn min(self) -> Duration {
+        self.from
+    }
+
+    /// Every value, shortest first.
+    pub fn options(self) -> Vec<Duration> {
+        if self.is_exact() {
+            vec![self.from]
+        } else {
+            durations(self.from, self.to, self.step)
+        }
+    }
+
+    /// One value, chosen as the check explores (the only one, with no step, if exact).
+    #[track_caller]
+    pub fn choose(self, label: &'static str) -> Duration {
+        if self.is_exact() {
+            self.from
+        } else {
+            crate::choose(label, &self.options())
+        }
+    }
+
+    /// Sleep for [`Span::choose`]'s value, and return it.
+    #[track_caller]
+    pub fn sleep(self, label: &'static str) -> Duration {
+        let d = self.choose(label);
+        sleep(d);
+        d
+    }
+}
+
+impl From<Duration> for Span {
+    fn from(d: Duration) -> Span {
+        Span::exactly(d)
+    }
+}
+
 /// A moment of an execution: the time since it started (virtual or real).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Instant(Duration);

@@ -172,6 +172,7 @@ mod tests {
                 execution: 1,
                 threads: threads.iter().map(|t| t.to_string()).collect(),
                 schedule: schedule.into(),
+                choices: String::new(),
                 events: events.to_vec(),
                 outcome: Outcome::Pass,
                 replayable: true,

@@ -3,12 +3,13 @@
 //! Every backend starts each execution with a fresh [`Execution`](crate::rt::Execution), runs
 //! the model's body as thread 0 (`main`) and reads the outcome and trace the facade recorded.
 
+mod choices;
 mod loom_backend;
 mod shuttle_backend;
 mod threads;
 
 use crate::outcome::Outcome;
-use crate::rt::{self, Backend, Execution};
+use crate::rt::{self, Backend, ChoiceMap, ChoiceSource, Execution};
 use crate::trace::Trace;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -34,6 +35,9 @@ pub(crate) struct RunConfig {
     pub seed: u64,
     /// Real threads: perturb them at facade operations (see `rt::chaos`).
     pub chaos: bool,
+    /// The values of the model's choices (a replay's), or None to explore them: a seeded draw
+    /// per execution, or under loom and DFS every assignment (see `rt::choice`).
+    pub choices: Option<Arc<ChoiceMap>>,
 }
 
 /// What a backend run found.
@@ -78,6 +82,12 @@ struct Tracker {
     fingerprint: Arc<AtomicU64>,
     latest: Arc<Mutex<Option<Arc<Execution>>>>,
     progress: Progress,
+    /// The choices' values for every execution, or None for a draw from `seed` and the
+    /// execution's index.
+    fixed_choices: Arc<Mutex<Option<Arc<ChoiceMap>>>>,
+    seed: u64,
+    /// The number of options at every choice met since `take_choices_met`.
+    choices_met: Arc<Mutex<ChoiceMap>>,
 }
 
 impl Tracker {
@@ -89,15 +99,37 @@ impl Tracker {
             fingerprint: Arc::default(),
             latest: Arc::default(),
             progress,
+            fixed_choices: Arc::new(Mutex::new(cfg.choices.clone())),
+            seed: cfg.seed,
+            choices_met: Arc::default(),
         }
+    }
+
+    /// Run the next executions with these choices.
+    fn fix_choices(&self, values: Arc<ChoiceMap>) {
+        *lock(&self.fixed_choices) = Some(values);
+    }
+
+    /// The options of every choice met since the last call.
+    fn take_choices_met(&self) -> ChoiceMap {
+        if let Some(latest) = lock(&self.latest).clone() {
+            self.note_choices(&latest);
+        }
+        std::mem::take(&mut *lock(&self.choices_met))
     }
 
     /// Start one execution on this OS thread and run the body as its main thread.
     fn execute(&self, backend: Backend, max_steps: usize, replaying: bool, body: &Body) {
         let exec = Execution::new(backend, max_steps, replaying);
         let n = self.started.fetch_add(1, Ordering::Relaxed) + 1;
+        exec.set_choices(match lock(&self.fixed_choices).clone() {
+            Some(values) => ChoiceSource::Fixed(values),
+            None => ChoiceSource::Seeded(crate::fnv::mix(self.seed, n)),
+        });
         (self.progress)(n);
-        *self.latest.lock().unwrap_or_else(|p| p.into_inner()) = Some(exec.clone());
+        if let Some(previous) = lock(&self.latest).replace(exec.clone()) {
+            self.note_choices(&previous);
+        }
         rt::set_current(Some(exec.clone()));
         rt::set_me(backend, 0);
         match backend {
@@ -105,6 +137,21 @@ impl Tracker {
             _ => rt::run_thread(&exec, 0, || body()),
         }
         self.add_to_fingerprint(&exec);
+    }
+
+    /// Add the choices `exec` met to `choices_met`. Called once the execution is over (a
+    /// thread may choose after main has returned): for the previous execution when the next
+    /// starts, and for the latest when the run's choices are taken.
+    fn note_choices(&self, exec: &Execution) {
+        let met = exec.choice_options();
+        if met.is_empty() {
+            return;
+        }
+        let mut all = lock(&self.choices_met);
+        for (key, n) in met {
+            let known = all.entry(key).or_insert(0);
+            *known = (*known).max(n);
+        }
     }
 
     fn add_to_fingerprint(&self, exec: &Execution) {
@@ -196,6 +243,10 @@ fn classify_backend_panic(exec: &Execution, payload: &(dyn std::any::Any + Send)
             message,
         }
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn time_left(start: Instant, limit: Duration) -> bool {

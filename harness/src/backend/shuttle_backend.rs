@@ -1,5 +1,6 @@
 //! shuttle: randomized (random walk, PCT), systematic (DFS) and replayed schedules.
 
+use super::choices::Sweep;
 use super::{Body, RunConfig, RunResult, Tracker};
 use crate::rt::{self, Backend};
 use shuttle::scheduler::{DfsScheduler, Schedule, Scheduler, Task, TaskId};
@@ -35,14 +36,8 @@ pub(crate) enum Scheduling {
 }
 
 pub(super) fn run(body: Body, scheduling: Scheduling, cfg: &RunConfig) -> RunResult {
-    let n = cfg.executions as usize;
-    let exhaustive = matches!(scheduling, Scheduling::Dfs);
-    let replaying = matches!(
-        scheduling,
-        Scheduling::Replay { .. } | Scheduling::Guided { .. }
-    );
     let scheduler: Box<dyn Scheduler + Send> = match scheduling {
-        Scheduling::Dfs => Box::new(DfsScheduler::new(Some(n), false)),
+        Scheduling::Dfs => return run_dfs(body, cfg),
         Scheduling::Replay { schedule, diverged } => Box::new(FollowSchedule {
             schedule,
             diverged: Some(diverged),
@@ -54,7 +49,7 @@ pub(super) fn run(body: Body, scheduling: Scheduling, cfg: &RunConfig) -> RunRes
             started: false,
         }),
     };
-    run_scheduler(scheduler, exhaustive, replaying, body, cfg)
+    run_scheduler(scheduler, false, true, body, cfg)
 }
 
 /// Run one model thread's body (`f` records its failure) under shuttle, and if it failed,
@@ -169,16 +164,66 @@ pub(super) fn run_scheduler(
     body: Body,
     cfg: &RunConfig,
 ) -> RunResult {
+    let tracker = Tracker::new(cfg);
+    let start = Instant::now();
+    match pass(
+        &tracker, scheduler, exhaustive, replaying, &body, cfg, start,
+    ) {
+        Pass::Ended(result) => *result,
+        Pass::Ran(executions) => tracker.passed(
+            exhaustive
+                && (executions as u64) < cfg.executions
+                && super::time_left(start, cfg.time_limit),
+        ),
+    }
+}
+
+/// DFS: every schedule, once per assignment of the model's choices (shuttle's DFS branches
+/// on interleavings only; see `super::choices`).
+fn run_dfs(body: Body, cfg: &RunConfig) -> RunResult {
+    /// Schedules a quick look at one assignment runs: DFS's first ones.
+    const QUICK: u64 = 16;
+    let tracker = Tracker::new(cfg);
+    let start = Instant::now();
+    let mut dfs_pass = |sweep: Sweep, left: u64| {
+        let n = match sweep {
+            Sweep::Quick => left.min(QUICK),
+            Sweep::Full => left,
+        };
+        let dfs = Box::new(DfsScheduler::new(Some(n as usize), false));
+        match pass(&tracker, dfs, true, false, &body, cfg, start) {
+            Pass::Ended(result) => Err(result),
+            Pass::Ran(ran) => Ok(ran as u64),
+        }
+    };
+    super::choices::explore(&tracker, cfg, &body, start, &mut dfs_pass)
+}
+
+/// How one shuttle runner's pass over its scheduler's executions ended.
+enum Pass {
+    /// Every execution passed: how many ran.
+    Ran(usize),
+    /// A failure, or a model with nothing to explore: the run's result.
+    Ended(Box<RunResult>),
+}
+
+fn pass(
+    tracker: &Tracker,
+    scheduler: Box<dyn Scheduler + Send>,
+    exhaustive: bool,
+    replaying: bool,
+    body: &Body,
+    cfg: &RunConfig,
+    start: Instant,
+) -> Pass {
     rt::install_panic_hook();
     let mut config = shuttle::Config::new();
     config.failure_persistence = shuttle::FailurePersistence::None;
     // The facade's step bound applies to every backend alike.
     config.max_steps = shuttle::MaxSteps::None;
-    config.max_time = Some(cfg.time_limit);
+    config.max_time = Some(cfg.time_limit.saturating_sub(start.elapsed()));
     config.silence_warnings = true;
 
-    let tracker = Tracker::new(cfg);
-    let start = Instant::now();
     let t = tracker.clone();
     let max_steps = cfg.max_steps;
     let scheduler = StopOnFailure {
@@ -187,6 +232,7 @@ pub(super) fn run_scheduler(
         stopped: false,
         ran_out: false,
     };
+    let body = body.clone();
     STOPPING.set(false);
     let result = panic::catch_unwind(panic::AssertUnwindSafe(|| {
         shuttle::Runner::new(scheduler, config)
@@ -194,21 +240,19 @@ pub(super) fn run_scheduler(
     }));
     let stopped = STOPPING.replace(false);
     match result {
-        Ok(_) if stopped || tracker.latest_failed() => tracker.failed(Box::new(rt::Abort)),
-        Ok(executions) => tracker.passed(
-            exhaustive
-                && (executions as u64) < cfg.executions
-                && super::time_left(start, cfg.time_limit),
-        ),
+        Ok(_) if stopped || tracker.latest_failed() => {
+            Pass::Ended(Box::new(tracker.failed(Box::new(rt::Abort))))
+        }
+        Ok(executions) => Pass::Ran(executions),
         // PCT measures a first execution's steps and refuses a model with one thread (a body
         // whose tasks all run on the `block_on` thread, say): it has one schedule, explored.
         Err(payload)
             if rt::payload_message(&*payload).contains("did not exercise any concurrency")
                 && !tracker.latest_failed() =>
         {
-            tracker.passed(true)
+            Pass::Ended(Box::new(tracker.passed(true)))
         }
-        Err(payload) => tracker.failed(payload),
+        Err(payload) => Pass::Ended(Box::new(tracker.failed(payload))),
     }
 }
 

@@ -6,7 +6,7 @@
 
 use super::{Body, RunConfig, RunResult};
 use crate::outcome::Outcome;
-use crate::rt::{self, Backend, Execution};
+use crate::rt::{self, Backend, ChoiceSource, Execution};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -25,6 +25,10 @@ pub(super) fn run(body: Body, cfg: &RunConfig) -> RunResult {
         executions += 1;
         (cfg.progress)(executions);
         let exec = Execution::new(Backend::Real, cfg.max_steps, false);
+        exec.set_choices(match &cfg.choices {
+            Some(values) => ChoiceSource::Fixed(values.clone()),
+            None => ChoiceSource::Seeded(crate::fnv::mix(cfg.seed, executions)),
+        });
         if cfg.chaos {
             exec.set_chaos(crate::fnv::mix(cfg.seed, executions));
         }

@@ -39,3 +39,49 @@ pub fn decode_schedule(text: &str) -> Result<Vec<usize>, String> {
     }
     Ok(out)
 }
+
+/// The values of an execution's choices as a race file writes them: `THREAD.RANK=VALUE`, the
+/// option index the k-th choice of a thread took (see [`crate::choose`]), `"1.0=2 2.0=0"`.
+pub fn encode_choices(choices: &crate::rt::ChoiceMap) -> String {
+    choices
+        .iter()
+        .map(|((thread, rank), value)| format!("{thread}.{rank}={value}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The inverse of [`encode_choices`]; an error names the bad entry.
+pub fn decode_choices(text: &str) -> Result<crate::rt::ChoiceMap, String> {
+    let mut out = crate::rt::ChoiceMap::new();
+    for entry in text.split_whitespace() {
+        let bad = || format!("its choices have a bad entry `{entry}` (expected THREAD.RANK=VALUE)");
+        let (key, value) = entry.split_once('=').ok_or_else(bad)?;
+        let (thread, rank) = key.split_once('.').ok_or_else(bad)?;
+        let key = (
+            thread.parse::<usize>().map_err(|_| bad())?,
+            rank.parse::<usize>().map_err(|_| bad())?,
+        );
+        let value = value.parse::<usize>().map_err(|_| bad())?;
+        if out.insert(key, value).is_some() {
+            return Err(format!("its choices name {}.{} twice", key.0, key.1));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod choice_tests {
+    use super::*;
+
+    #[test]
+    fn choices_round_trip_and_bad_entries_are_named() {
+        let mut m = crate::rt::ChoiceMap::new();
+        m.insert((1, 0), 2);
+        m.insert((2, 3), 0);
+        assert_eq!(encode_choices(&m), "1.0=2 2.3=0");
+        assert_eq!(decode_choices("1.0=2 2.3=0").unwrap(), m);
+        assert!(decode_choices("1=2").unwrap_err().contains("`1=2`"));
+        assert!(decode_choices("1.0=x").is_err());
+        assert!(decode_choices("1.0=1 1.0=2").unwrap_err().contains("twice"));
+    }
+}

@@ -64,6 +64,14 @@ pub(crate) enum EventKind {
     },
     Woke,
     Label(Cow<'static, str>),
+    /// A choice the model left open (see `rt::choice`): option `index` of `of`, shown as the
+    /// model's value reads.
+    Choice {
+        label: Cow<'static, str>,
+        shown: String,
+        index: usize,
+        of: usize,
+    },
 }
 
 /// The trace of one finished execution, with the names it refers to.
@@ -87,6 +95,23 @@ impl Trace {
     /// The thread index of every step: the schedule that replay follows.
     pub fn schedule(&self) -> Vec<usize> {
         self.events.iter().map(|e| e.thread).collect()
+    }
+
+    /// The value of every choice the execution made (see `rt::choice`), by thread and rank:
+    /// what a replay of this trace must choose again.
+    pub(crate) fn choices(&self) -> super::choice::ChoiceMap {
+        let mut made = vec![0; self.threads.len()];
+        let mut map = super::choice::ChoiceMap::new();
+        for e in &self.events {
+            if let EventKind::Choice { index, .. } = e.kind {
+                if made.len() <= e.thread {
+                    made.resize(e.thread + 1, 0);
+                }
+                map.insert((e.thread, made[e.thread]), index);
+                made[e.thread] += 1;
+            }
+        }
+        map
     }
 
     /// How often the running thread changes from one step to the next.
@@ -201,6 +226,12 @@ impl Trace {
             EventKind::Sleep { duration } => format!("sleep {}", format_nanos(*duration)),
             EventKind::Woke => "woke".to_string(),
             EventKind::Label(label) => format!("\"{label}\""),
+            EventKind::Choice {
+                label,
+                shown,
+                index,
+                of,
+            } => format!("{label}: {shown} (choice {} of {of})", index + 1),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! One run of a model under one backend: its state behind one lock, and recording a step.
 
+use super::choice::{ChoiceMap, ChoiceSource, Choices};
 use super::clock::Parker;
 use super::object::{Object, ObjectKind};
 use super::state::State;
@@ -30,6 +31,8 @@ pub(crate) struct Execution {
     pub(crate) tokio_start: OnceLock<tokio::time::Instant>,
     /// Real backend: the seed of this run's chaos (see [`super::chaos`]), if it is on.
     chaos: OnceLock<u64>,
+    /// The choices the model leaves open, and where their values come from.
+    choices: Mutex<Choices>,
 }
 
 impl Execution {
@@ -45,7 +48,49 @@ impl Execution {
             tasks: Mutex::new(Tasks::default()),
             tokio_start: OnceLock::new(),
             chaos: OnceLock::new(),
+            choices: Mutex::new(Choices::default()),
         })
+    }
+
+    /// Take this execution's choices from `source` (before the model runs).
+    pub(crate) fn set_choices(&self, source: ChoiceSource) {
+        *self.choices.lock().unwrap_or_else(|p| p.into_inner()) = Choices::new(source);
+    }
+
+    /// Thread `me` picks one of `of` options for `label`, recorded as a step showing
+    /// `show(index)`.
+    pub(crate) fn choose(
+        &self,
+        me: usize,
+        label: Cow<'static, str>,
+        of: usize,
+        show: &dyn Fn(usize) -> String,
+    ) -> usize {
+        let index = self
+            .choices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pick(me, of);
+        let shown = show(index);
+        self.record(
+            me,
+            EventKind::Choice {
+                label,
+                shown,
+                index,
+                of,
+            },
+        );
+        index
+    }
+
+    /// The number of options at every choice this execution met.
+    pub(crate) fn choice_options(&self) -> ChoiceMap {
+        self.choices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .options()
+            .clone()
     }
 
     /// Real backend: perturb this run's threads with chaos seeded by `seed`.

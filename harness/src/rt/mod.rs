@@ -17,6 +17,8 @@
 
 /// Chaos for real threads: seeded yields and spins at facade operations.
 pub(crate) mod chaos;
+/// Choices a model leaves open: seeded draws, enumerated assignments, recorded values.
+pub(crate) mod choice;
 /// The virtual clock: sleeping, deadlines, and advancing time when every thread is stuck.
 mod clock;
 /// Condition variables: wait, wake, notify, timed waits.
@@ -40,6 +42,7 @@ mod tasks;
 /// Thread lifecycle: spawn, join, exit, and running a thread's body.
 mod threads;
 
+pub(crate) use choice::{ChoiceMap, ChoiceSource};
 pub use events::Trace;
 pub(crate) use events::{format_nanos, Event, EventKind};
 pub(crate) use execution::Execution;

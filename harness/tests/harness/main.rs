@@ -2,6 +2,7 @@
 
 #![forbid(unsafe_code)]
 
+mod choices;
 mod external;
 mod future;
 mod models;

@@ -349,6 +349,7 @@ fn a_deadlocked_wait_is_hatched_from_its_attempt() {
         execution: 1,
         threads: vec!["main".into(), "A".into(), "B".into()],
         schedule: "1*2 2 1 2*2".into(),
+        choices: String::new(),
         events: events.iter().map(|e| e.to_string()).collect(),
         outcome: Outcome::Deadlock {
             blocked: vec![

@@ -15,14 +15,20 @@
 //!
 //! ```
 //! use racecheck::{choose, BackendKind, Check, Verdict};
-//! let result = Check::new(|| {
+//! use std::sync::{Arc, Mutex};
+//! let seen = Arc::new(Mutex::new(Vec::new()));
+//! let s = seen.clone();
+//! let result = Check::new(move || {
 //!     let attempts = choose("attempts", &[1, 2, 3]);
-//!     assert!((1..=3).contains(&attempts));
+//!     s.lock().unwrap().push(attempts);
 //! })
 //! .backend(BackendKind::Dfs)
 //! .run();
 //! assert_eq!(result.verdict(), Verdict::Verified);
-//! assert_eq!(result.executions, 3);
+//! let mut seen = seen.lock().unwrap().clone();
+//! seen.dedup();
+//! // The quick sweep, then the full one: every value in each.
+//! assert_eq!(seen, [1, 2, 3, 1, 2, 3]);
 //! ```
 
 use crate::rt;

@@ -33,7 +33,7 @@
 use crate::lease::{LockService, Release};
 use racecheck::sync::{Arc, External};
 use racecheck::thread::{self, JoinHandle};
-use racecheck::time::{self, Duration};
+use racecheck::time::{self, Duration, Span};
 use racecheck::{invariant, trace};
 use std::collections::BTreeMap;
 
@@ -377,7 +377,17 @@ impl Shared {
 /// fails. `work` is phase 2's merge on the local copy; `merge` its duration. Returns whether
 /// the compaction was published.
 pub fn compact(shared: &Shared, who: &str, merge: Duration, work: &dyn Fn(&mut Entries)) -> bool {
-    let t = shared.timings;
+    compact_timed(shared, who, &shared.timings, merge, work)
+}
+
+/// [`compact`] with this compactor's own upload and validation times.
+pub fn compact_timed(
+    shared: &Shared,
+    who: &str,
+    t: &Timings,
+    merge: Duration,
+    work: &dyn Fn(&mut Entries),
+) -> bool {
     let cas = shared.protocol != Protocol::NoCas;
     for _ in 0..MAX_ATTEMPTS {
         // Phase 1: off-lock read and copy, on-lock CAS validation.
@@ -407,7 +417,7 @@ pub fn compact(shared: &Shared, who: &str, merge: Duration, work: &dyn Fn(&mut E
                 }
                 let key = shared.new_upload(who);
                 shared.store.upload(&key, local.clone(), t.upload);
-                validate(shared, &key, &local);
+                validate(shared, t, &key, &local);
                 time::sleep(t.pointer);
                 let set = shared.store.set_pointer(&key, None);
                 shared.release(token, granted);
@@ -425,7 +435,7 @@ pub fn compact(shared: &Shared, who: &str, merge: Duration, work: &dyn Fn(&mut E
                 // 3b: upload to a versioned key and validate, off-lock.
                 let key = shared.new_upload(who);
                 shared.store.upload(&key, local.clone(), t.upload);
-                validate(shared, &key, &local);
+                validate(shared, t, &key, &local);
                 // 3c: final CAS and pointer update under the lock.
                 let (token, granted) = shared.acquire();
                 let expected = match shared.protocol {
@@ -465,8 +475,8 @@ pub fn compact(shared: &Shared, who: &str, merge: Duration, work: &dyn Fn(&mut E
 }
 
 /// The snapshot validation: the uploaded object is what was merged, and valid.
-fn validate(shared: &Shared, key: &str, local: &[(Id, Meta)]) {
-    time::sleep(shared.timings.validate);
+fn validate(shared: &Shared, t: &Timings, key: &str, local: &[(Id, Meta)]) {
+    time::sleep(t.validate);
     let o = shared.store.get(key);
     invariant!(
         o.as_ref()
@@ -512,6 +522,35 @@ pub struct Config {
     pub compactors: usize,
     /// Compactions each compactor runs, one after another, each with its own delta.
     pub rounds: usize,
+    /// Durations chosen per execution (see [`Ranges`]), or none: every compactor keeps
+    /// `timings` and they all start at once.
+    pub ranges: Option<Ranges>,
+}
+
+/// The seed's ranges, explored as choices (`racecheck::choose`): compactor A's upload and
+/// validation, and when the others arrive after A (their compaction messages come off the
+/// queue at any time). The others keep `timings`' midpoints: with every compactor's times
+/// chosen, an exhaustive check of a fix would run (3 × 2)ⁿ × arrivals combinations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ranges {
+    /// Seed 004: "S3 upload (1-3 seconds for large snapshots)".
+    pub upload: Span,
+    /// Seed 004: "Snapshot validation (1-2 seconds)".
+    pub validate: Span,
+    /// How long after A each other compactor starts.
+    pub arrival: Span,
+}
+
+impl Ranges {
+    /// The seed's upload and validation ranges in whole seconds; arrivals 0, 3 or 6 s after A.
+    pub fn seed() -> Ranges {
+        let s = Duration::from_secs;
+        Ranges {
+            upload: Span::between(s(1), s(3), s(1)),
+            validate: Span::between(s(1), s(2), s(1)),
+            arrival: Span::between(s(0), s(6), s(3)),
+        }
+    }
 }
 
 impl Config {
@@ -521,6 +560,15 @@ impl Config {
             timings: Timings::default(),
             compactors,
             rounds: 1,
+            ranges: None,
+        }
+    }
+
+    /// `compactors` compactors over the seed's ranges ([`Ranges::seed`]).
+    pub fn seed_ranges(protocol: Protocol, compactors: usize) -> Self {
+        Config {
+            ranges: Some(Ranges::seed()),
+            ..Config::new(protocol, compactors)
         }
     }
 }
@@ -551,14 +599,26 @@ pub fn run(cfg: &Config) -> Figures {
     let handles: Vec<JoinHandle<()>> = (0..cfg.compactors)
         .map(|i| {
             let (shared, told_ok, rounds) = (shared.clone(), told_ok.clone(), cfg.rounds);
-            let name = NAMES[i];
+            let (name, ranges) = (NAMES[i], cfg.ranges);
             thread::Builder::new()
                 .name(name)
                 .spawn(move || {
+                    let mut mine = shared.timings;
+                    match ranges {
+                        Some(r) if i == 0 => {
+                            mine.upload = r.upload.choose("upload takes");
+                            mine.validate = r.validate.choose("validation takes");
+                        }
+                        Some(r) => {
+                            r.arrival.sleep("arrives after A");
+                        }
+                        None => {}
+                    }
                     for r in 0..rounds {
                         let delta = (i * 100 + r) as Id;
-                        let merge = shared.timings.merge;
-                        let ok = compact(&shared, name, merge, &|local| local.push((delta, 0)));
+                        let merge = mine.merge;
+                        let work = |local: &mut Entries| local.push((delta, 0));
+                        let ok = compact_timed(&shared, name, &mine, merge, &work);
                         if ok {
                             told_ok.lock().unwrap().push(delta);
                             let at = time::now().since_start();

@@ -4,9 +4,10 @@
 //! Kleppmann, "How to do distributed locking", 2016): `SET key token NX PX ttl` to acquire, a
 //! check-and-`PEXPIRE` to renew, compare-and-delete (or, wrongly, a plain `DEL`) to release,
 //! and `INCR` for a fencing counter kept outside the lock keys. Expiry runs on the service's
-//! clock, which is racecheck's virtual clock. With the fixed timings below, "the holder paused
-//! longer than its TTL" happens in every execution: the schedulers explore the order of the
-//! steps that fall at one virtual time, not the durations.
+//! clock, which is racecheck's virtual clock. An operation's length, a pause and the moment of
+//! an administrator's `clear_locks` are [`Span`]s: ranges a check explores as choices (loom
+//! and DFS every value, the random walk and PCT a seeded draw), so a bug shows only when the
+//! durations fall the wrong way, and a fix is verified for every value in its range.
 //!
 //! The protected resource is a counter that holders read, work on, and write back. Fenced, it
 //! rejects any access (read or write) whose token is below the highest it has seen: fencing on
@@ -22,7 +23,7 @@
 use racecheck::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use racecheck::sync::{Arc, External};
 use racecheck::thread::{self, JoinHandle};
-use racecheck::time::{self, Duration, Instant};
+use racecheck::time::{self, Duration, Instant, Span};
 use racecheck::{invariant, trace};
 
 /// The lock key every holder contends for.
@@ -353,10 +354,10 @@ pub struct Holder {
     /// When it first tries to acquire.
     pub start: Duration,
     /// How long its operation takes between reading and writing.
-    pub operation: Duration,
+    pub operation: Span,
     /// A pause of the whole process (GC, slow I/O) right after reading: the heartbeat thread
     /// is paused too.
-    pub pause: Duration,
+    pub pause: Span,
     /// Whether it writes (a read-only holder still takes and releases the lock).
     pub writes: bool,
 }
@@ -372,7 +373,7 @@ pub struct Config {
     pub service: Service,
     pub holders: Vec<Holder>,
     /// When an administrator clears every lock, if at all.
-    pub clear_locks_at: Option<Duration>,
+    pub clear_locks_at: Option<Span>,
 }
 
 /// Everything the holders share.
@@ -405,7 +406,7 @@ pub fn run(cfg: &Config) {
         })
         .collect();
     if let Some(at) = cfg.clear_locks_at {
-        time::sleep(at);
+        at.sleep("admin: clear_locks after");
         world.service.clear_locks();
     }
     for h in handles {
@@ -456,13 +457,14 @@ fn holder(name: &'static str, h: Holder, cfg: &Config, world: &Arc<World>) {
     });
 
     let read = world.resource.read(token);
-    if h.pause > Duration::ZERO {
-        let until = time::now().since_start() + h.pause;
+    let pause = h.pause.choose("process pause");
+    if pause > Duration::ZERO {
+        let until = time::now().since_start() + pause;
         paused_until.swap(until.as_nanos() as u64, SeqCst);
         trace::event(format!("{name}: process paused"));
-        time::sleep(h.pause);
+        time::sleep(pause);
     }
-    time::sleep(h.operation);
+    h.operation.sleep("operation takes");
     if let (true, Ok(v)) = (h.writes, read) {
         match world.resource.write(token, v + 1) {
             Ok(()) => {
@@ -490,13 +492,22 @@ pub mod configs {
         Duration::from_secs(s)
     }
 
-    fn writer(start: u64, operation: u64) -> Holder {
+    /// From `from` s to `to` s in steps of `step` s.
+    fn range(from: u64, to: u64, step: u64) -> Span {
+        Span::between(secs(from), secs(to), secs(step))
+    }
+
+    fn writer(start: u64, operation: Span) -> Holder {
         Holder {
             start: secs(start),
-            operation: secs(operation),
-            pause: Duration::ZERO,
+            operation,
+            pause: Span::exactly(Duration::ZERO),
             writes: true,
         }
+    }
+
+    fn fixed(s: u64) -> Span {
+        Span::exactly(secs(s))
     }
 
     fn base(lease: u64, heartbeat: Option<u64>, holders: Vec<Holder>) -> Config {
@@ -511,45 +522,78 @@ pub mod configs {
         }
     }
 
-    /// An operation of 45 s under a 30 s TTL with no renewal: B takes the lock at 30 s.
+    /// An operation of 20–45 s under a 30 s TTL with no renewal: past 30 s, B takes the lock
+    /// (at 30 s) and A's late write is a stale one. Seed 003 reports "Lock TTL expires while
+    /// operation still running" without figures: the range straddles the TTL, so the bug needs
+    /// an operation longer than the TTL (at exactly 30 s, the order of A's write and B's read).
     pub fn ttl_outlived() -> Config {
-        base(30, None, vec![writer(0, 45), writer(1, 10)])
+        base(
+            30,
+            None,
+            vec![writer(0, range(20, 45, 5)), writer(1, fixed(10))],
+        )
     }
 
-    /// Seed 004's handler defaults: a 120 s heartbeat for a 60 s lease.
+    /// Seed 004's handler defaults, `heartbeat_interval = 120` for `lock_duration_minutes = 1`
+    /// (single figures, kept): the lease lapses before the first beat when the operation
+    /// outlives 60 s. The operation takes 30–90 s around seed 002's "compaction takes 60
+    /// seconds".
     pub fn heartbeat_defaults() -> Config {
-        base(60, Some(120), vec![writer(0, 90), writer(1, 10)])
+        base(
+            60,
+            Some(120),
+            vec![writer(0, range(30, 90, 15)), writer(1, fixed(10))],
+        )
     }
 
-    /// Seed 004's production setting: a 30 s heartbeat for a 3 min lease.
+    /// Seed 004's production setting (`HEARTBEAT_INTERVAL_SECONDS = "30"`,
+    /// `LOCK_DURATION_MINUTES = "3"`), over the same operation times.
     pub fn heartbeat_production() -> Config {
-        base(180, Some(30), vec![writer(0, 90), writer(1, 10)])
+        base(
+            180,
+            Some(30),
+            vec![writer(0, range(30, 90, 15)), writer(1, fixed(10))],
+        )
     }
 
-    /// A holder with a healthy heartbeat whose whole process pauses 40 s past its 30 s lease.
+    /// A holder with a healthy heartbeat (10 s for a 30 s lease) whose whole process pauses
+    /// 0–40 s: a pause past the lease, which no heartbeat survives, loses the update. The
+    /// seeds give no pause length; the range is ours and straddles the lease.
     pub fn paused_holder() -> Config {
-        let mut a = writer(0, 5);
-        a.pause = secs(40);
-        base(30, Some(10), vec![a, writer(1, 10)])
+        let mut a = writer(0, fixed(5));
+        a.pause = range(0, 40, 10);
+        base(30, Some(10), vec![a, writer(1, fixed(10))])
     }
 
-    /// A read-only holder outlives its TTL and releases late; B holds the lock by then and C
-    /// is waiting. `how` decides whether the late release deletes B's lock.
+    /// A read-only holder whose operation takes 20–45 s under a 30 s TTL releases late; B
+    /// holds the lock by then and C is waiting. `how` decides whether the late release deletes
+    /// B's lock.
     pub fn stale_unlock(how: Release) -> Config {
         let a = Holder {
             writes: false,
-            ..writer(0, 45)
+            ..writer(0, range(20, 45, 5))
         };
         // B's 20 s operation fits in its lease; only A's late release can let C in early.
-        let mut cfg = base(30, None, vec![a, writer(1, 20), writer(40, 10)]);
+        let mut cfg = base(
+            30,
+            None,
+            vec![a, writer(1, fixed(20)), writer(40, fixed(10))],
+        );
         cfg.release = how;
         cfg
     }
 
-    /// An administrator clears every lock at 10 s while A (heartbeat on) is mid-operation.
+    /// An administrator clears every lock 10–40 s in, while A (heartbeat on) runs a 30 s
+    /// operation and B waits from 5 s: a clear while A holds lets B in at once. Seed 003
+    /// reports "`clear_locks()` interfering with active operations" without a time: the range
+    /// runs from mid-operation to after A's release.
     pub fn clear_locks_mid_operation() -> Config {
-        let mut cfg = base(60, Some(10), vec![writer(0, 30), writer(5, 10)]);
-        cfg.clear_locks_at = Some(secs(10));
+        let mut cfg = base(
+            60,
+            Some(10),
+            vec![writer(0, fixed(30)), writer(5, fixed(10))],
+        );
+        cfg.clear_locks_at = Some(range(10, 40, 10));
         cfg
     }
 

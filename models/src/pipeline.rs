@@ -45,33 +45,45 @@ pub enum Variant {
     MergeReadsMetadata,
 }
 
+/// The durations a run chooses among (see `racecheck::choose`): each is one of its list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
     pub variant: Variant,
     /// Phase 2 of the `COMPACTION_RUN` compaction (the delta merge).
-    pub delta_merge: Duration,
+    pub delta_merge: &'static [Duration],
     /// From the upload to validation's `ReceiptMetadata` update.
-    pub validation: Duration,
+    pub validation: &'static [Duration],
     pub timings: Timings,
 }
 
+/// Seed 002's "20-30 seconds later" for validation's update (its timeline, T7), in 5 s steps.
+pub const VALIDATION: &[Duration] = &[
+    Duration::from_secs(20),
+    Duration::from_secs(25),
+    Duration::from_secs(30),
+];
+/// The merge as seed 004 times phase 2 (3–4 s, here 3.5 s), or as seed 002 fears ("compaction
+/// takes 60 seconds").
+pub const MERGE: &[Duration] = &[Duration::from_millis(3500), Duration::from_secs(60)];
+/// The usual merge only.
+pub const QUICK_MERGE: &[Duration] = &[Duration::from_millis(3500)];
+
 impl Config {
-    /// The seed's own worry: "validation takes 30 seconds and compaction takes 60 seconds".
-    pub fn slow_merge(variant: Variant) -> Self {
+    /// Every merge and validation time the seeds state.
+    pub fn seed_ranges(variant: Variant) -> Self {
         Config {
             variant,
-            delta_merge: Duration::from_secs(60),
-            validation: Duration::from_secs(30),
+            delta_merge: MERGE,
+            validation: VALIDATION,
             timings: Timings::default(),
         }
     }
 
-    /// The usual timing: a 3.5 s merge, validation 25 s after the upload.
+    /// The usual 3.5 s merge, validation 20–30 s after the upload.
     pub fn quick_merge(variant: Variant) -> Self {
         Config {
-            delta_merge: Timings::default().merge,
-            validation: Duration::from_secs(25),
-            ..Self::slow_merge(variant)
+            delta_merge: QUICK_MERGE,
+            ..Self::seed_ranges(variant)
         }
     }
 }
@@ -139,6 +151,8 @@ struct Dynamo {
 
 struct World {
     cfg: Config,
+    /// The merge time this run chose.
+    delta_merge: Duration,
     dynamo: Dynamo,
     compaction: Shared,
     stream: Channel<Event>,
@@ -151,8 +165,13 @@ struct World {
 
 /// Run the pipeline once; fails the execution if the snapshot ends out of step with DynamoDB.
 pub fn run(cfg: &Config) {
+    // Chosen up front by main, so each choice is the same question in every interleaving
+    // whichever worker takes the message.
+    let delta_merge = racecheck::choose("delta merge takes", cfg.delta_merge);
+    let validation = racecheck::choose("validation after", cfg.validation);
     let world = Arc::new(World {
         cfg: *cfg,
+        delta_merge,
         dynamo: Dynamo {
             words: External::named("dynamodb.receipt_words", Vec::new()),
             metadata: External::named("dynamodb.ReceiptMetadata", 0),
@@ -201,7 +220,7 @@ pub fn run(cfg: &Config) {
     world.stream.send(Event::CompactionRunInsert);
 
     // T7: validation corrects the metadata.
-    time::sleep(cfg.validation);
+    time::sleep(validation);
     trace::event("validation: ReceiptMetadata updated (merchant mismatch)");
     world
         .dynamo
@@ -297,7 +316,7 @@ fn worker(name: &'static str, w: &World) {
 fn merge_deltas(name: &str, w: &World) -> bool {
     let deltas = w.dynamo.deltas.command("GET", |d| d.clone());
     let variant = w.cfg.variant;
-    compact(&w.compaction, name, w.cfg.delta_merge, &|local| {
+    compact(&w.compaction, name, w.delta_merge, &|local| {
         let current = w.dynamo.metadata.command("GetItem", |m| *m);
         for &(id, meta) in &deltas {
             let meta = match variant {

@@ -24,11 +24,11 @@ impl Params {
         let holders = (0..self.holders)
             .map(|i| Holder {
                 start: Duration::from_secs(i as u64),
-                operation: Duration::from_secs(self.operation),
+                operation: Duration::from_secs(self.operation).into(),
                 pause: if i == 0 {
-                    Duration::from_secs(self.pause)
+                    Duration::from_secs(self.pause).into()
                 } else {
-                    Duration::ZERO
+                    Duration::ZERO.into()
                 },
                 writes: true,
             })

@@ -31,14 +31,16 @@ pub fn scenario() -> Scenario {
     .loom_bound(
         "as-built-quick-merge",
         2,
-        "unbounded: not found in 12,807 executions at 20 s; bound 3: not found in 18,114 at 10 s; \
-         bound 2: 2,615 executions, 1.7 s",
+        "over the 3 validation times: bound 3: not found in 100,000 executions \
+         (`racecheck check pipeline --variant as-built-quick-merge --backend loom \
+         --preemption-bound 3 --time-limit 120`); bound 2: 7,848 executions, 3.1 s",
     )
     .loom_bound(
         "merge-reads-metadata",
         2,
-        "unbounded: not found in 12,720 executions at 20 s; bound 3: 15,293 executions, 9.2 s on \
-         an idle core, over 20 s under load; bound 2: 1,267 executions, 0.9 s",
+        "over the 6 merge and validation times: bound 3: not found in 100,000 executions, 48 s \
+         (`racecheck check pipeline --variant merge-reads-metadata --backend loom \
+         --preemption-bound 3 --time-limit 120`); bound 2: 11,652 executions, 6.7 s",
     )
     .expect_failure("as-built", "word ")
 }

@@ -37,6 +37,7 @@ pub fn scenario() -> Scenario {
         "unlocked",
         BackendKind::Dfs,
         "the race needs a switch early in a long execution, and shuttle's DFS backtracks from \
-         the last decision first (measured: not found in 100,000 executions)",
+         the last decision first: not found in 100,000 executions, 7.6 s (`racecheck check \
+         singleton_cache --variant unlocked --backend dfs --iterations 100000`)",
     )
 }

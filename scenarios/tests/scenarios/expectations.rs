@@ -323,3 +323,34 @@ fn same_seed_gives_the_same_async_executions() {
         }
     }
 }
+
+/// Every mark that a backend cannot reach a bug, and every loom bound, cites the command that
+/// measures it, naming its own scenario and variant (the figure in the text is what that
+/// command printed when the mark was made).
+#[test]
+fn every_reach_mark_cites_a_command_for_its_own_variant() {
+    let mut missing = Vec::new();
+    for s in catalogue().scenarios {
+        for v in &s.variants {
+            let mut reasons: Vec<(String, &str)> = v
+                .beyond_reach
+                .iter()
+                .map(|(b, why)| (format!("beyond reach of {b}"), *why))
+                .collect();
+            // A bound whose reason measures the bounds above it (loom_bound) or says why not.
+            if let Some((bound, why)) = v.loom_bound {
+                if why.contains("racecheck ") {
+                    reasons.push((format!("loom bound {bound}"), why));
+                }
+            }
+            for (what, why) in reasons {
+                let cites = why.contains(&format!("`racecheck check {} ", s.name))
+                    && why.contains(&format!("--variant {} ", v.name));
+                if !cites {
+                    missing.push(format!("{}/{} {what}: {why}", s.name, v.name));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}

@@ -315,12 +315,9 @@ fn timeline_pages_stay_small_and_fold_repeats() {
     });
     let poll = poll.unwrap_or_else(|| panic!("no poll loop folded: {:?}", rows.rows));
     assert!(poll.label.starts_with("B: "), "{}", poll.label);
-    // The clock's moves are marked where it moves: B sleeps 10 s at 30 s, A wakes at 45 s.
+    // The clock's moves are marked where it moves: B sleeps 10 s at 30 s.
     let page = report::html::page(&lease, &[]);
-    assert!(
-        page.contains("clock +10s") && page.contains("clock +5s"),
-        "no clock marks"
-    );
+    assert!(page.contains("clock +10s"), "no clock marks");
     let still = report::Timeline::of(&committed("lock_manager.lock.pctd3"), "x.race");
     assert!(!report::html::page(&still, &[]).contains(r#"<g class="clock">"#));
     assert!(rows.rows.len() < 60, "{} rows", rows.rows.len());
@@ -531,11 +528,7 @@ fn a_log_only_the_bug_produces_is_reproduced_by_the_bug_and_not_by_a_fix() {
     let stdout = String::from_utf8_lossy(&bug.stdout);
     assert_eq!(bug.status.code(), Some(0), "{stdout}");
     assert!(stdout.starts_with("reproduced"), "{stdout}");
-    for fix in [
-        "fenced-ttl-outlived",
-        "stale-unlock-cad",
-        "heartbeat-production",
-    ] {
+    for fix in ["stale-unlock-cad", "heartbeat-production"] {
         let out = reproduce(&log, "lease.redis", fix, dir.path(), &[]);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(1), "{fix}: {stdout}");
@@ -545,12 +538,21 @@ fn a_log_only_the_bug_produces_is_reproduced_by_the_bug_and_not_by_a_fix() {
         );
         assert!(stdout.contains("an event of `ttl-outlived`"), "{stdout}");
     }
-    let fenced = reproduce(&log, "lease.redis", "fenced-ttl-outlived", dir.path(), &[]);
+    // The fenced fix logs every one of these events (A's write lands when its operation ends
+    // within the TTL), but never in this order: a search, which says where it stopped.
+    let fenced = reproduce(
+        &log,
+        "lease.redis",
+        "fenced-ttl-outlived",
+        dir.path(),
+        &["--iterations", "500"],
+    );
+    let stdout = String::from_utf8_lossy(&fenced.stdout);
+    assert_eq!(fenced.status.code(), Some(1), "{stdout}");
     assert!(
-        String::from_utf8_lossy(&fenced.stdout)
-            .contains("it never logs `A: wrote *` (it logs `A: write rejected, stale token *`)"),
-        "{}",
-        String::from_utf8_lossy(&fenced.stdout)
+        stdout.contains("not reproduced in 500 executions")
+            && stdout.contains("line 6 `[A] wrote *` was never reached"),
+        "{stdout}"
     );
     // A label no variant logs is still bad input.
     let odd = dir.path().join("odd.log");

@@ -4,6 +4,7 @@
 
 mod external;
 mod future;
+mod model_locks;
 mod models;
 mod one_line;
 mod outcomes;

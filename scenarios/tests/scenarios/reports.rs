@@ -713,7 +713,7 @@ fn shrink_writes_a_new_file_beside_the_race_and_never_overwrites() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(
-        stdout.contains("after:  76 steps, 2 context switches, 1 preemption"),
+        stdout.contains("after:  84 steps, 2 context switches, 1 preemption"),
         "{stdout}"
     );
     let again = racecheck(&["shrink", path.to_str().unwrap()]);

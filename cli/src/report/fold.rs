@@ -2,7 +2,7 @@
 //!
 //! A lock taken and released without contention tells nothing a reader needs, so it gets no
 //! row (its hold bar is still drawn), nor does bookkeeping ([`Step::internal`]: the insides
-//! of a model-level lock, the async runtime's run queue). A run of identical steps, or of identical blocks of
+//! of a model-level lock, the async runtime's queue and idle waits). A run of identical steps, or of identical blocks of
 //! steps (a poll loop: woke, sleep 1s, woke, sleep 1s, …), becomes one row with its count and
 //! its time range, which the page expands on click. Steps are compared by lane and text, not
 //! time, and a failed or blocking step never folds.

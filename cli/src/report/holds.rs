@@ -39,8 +39,9 @@ pub struct Insides {
     locks: BTreeSet<String>,
 }
 
-/// The async runtime's run queue: every poll takes it; a reader needs none of those steps.
-const RUN_QUEUE: &str = "runtime.queue";
+/// The async runtime's objects (`runtime.queue`, its run queue, which every poll takes, and
+/// `runtime.work`, where an idle worker waits): a reader needs none of their steps.
+const RUNTIME: &str = "runtime.";
 
 impl Insides {
     pub fn of(steps: &[Step]) -> Insides {
@@ -56,9 +57,9 @@ impl Insides {
     }
 
     /// Whether `object` is bookkeeping: inside a model-level lock `L` (named `L.something`)
-    /// or the run queue.
+    /// or the async runtime's.
     pub fn contains(&self, object: &str) -> bool {
-        object == RUN_QUEUE
+        object.starts_with(RUNTIME)
             || object
                 .rsplit_once('.')
                 .is_some_and(|(lock, _)| self.locks.contains(lock))

@@ -7,7 +7,9 @@
 pub mod fold;
 pub mod holds;
 pub mod html;
+pub mod layout;
 pub mod mermaid;
+pub mod overlays;
 pub mod summary_md;
 pub mod timeline;
 

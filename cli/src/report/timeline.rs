@@ -95,7 +95,7 @@ pub struct Step {
     /// The failing check, when a culprit broke it: the culprit's step index.
     pub caused_by: Option<usize>,
     /// Bookkeeping no reader needs by default: the mutex and condvar inside a model-level
-    /// lock, the async runtime's run queue, a suspect mark (drawn on its culprit).
+    /// lock, the async runtime's queue and idle waits, a suspect mark (drawn on its culprit).
     pub internal: bool,
 }
 
@@ -192,11 +192,15 @@ impl Timeline {
 }
 
 /// The lanes: one per thread, then one per async task (`task heartbeat`). A worker thread's
-/// steps from a `"poll task X"` label until it takes the runtime's queue again belong to task
-/// X's lane, so an async race reads as tasks, not as the worker that polled them.
+/// steps from a `"poll task X"` label to the poll's end (`"task X pending"` or `"… done"`;
+/// in older recordings, until it takes the runtime's queue again) belong to task X's lane, so
+/// an async race reads as tasks, not as the worker that polled them.
 fn task_lanes(steps: &mut [Step], threads: &[String]) -> Vec<String> {
     let mut lanes = threads.to_vec();
     let mut polling: Vec<Option<usize>> = vec![None; threads.len()];
+    let ends_marked = steps.iter().any(|s| {
+        matches!(&s.kind, StepKind::Label(l) if l.starts_with("task ") && l.ends_with(" pending"))
+    });
     for step in steps.iter_mut() {
         let thread = step.lane;
         if thread >= polling.len() {
@@ -211,11 +215,19 @@ fn task_lanes(steps: &mut [Step], threads: &[String]) -> Vec<String> {
                 });
                 polling[thread] = Some(lane);
             }
-            StepKind::Lock(o) if o == "runtime.queue" => polling[thread] = None,
+            // Older recordings have no end-of-poll step: the runtime's queue ends the poll.
+            StepKind::Lock(o) if o == "runtime.queue" && !ends_marked => polling[thread] = None,
             _ => {}
         }
         if let Some(lane) = polling[thread] {
             step.lane = lane;
+        }
+        if let StepKind::Label(l) = &step.kind {
+            if l.starts_with("task ") && (l.ends_with(" pending") || l.ends_with(" done")) {
+                polling[thread] = None;
+                // A poll that leaves the task waiting is the runtime's bookkeeping.
+                step.internal = l.ends_with(" pending");
+            }
         }
     }
     lanes

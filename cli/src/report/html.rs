@@ -268,7 +268,8 @@ code {{ background: #f3f3f3; padding: 2px 6px; border-radius: 4px; }}
   });
   document.documentElement.setAttribute("data-rendered",
     (ok ? "ok" : "empty") + " lanes=" + lanes + " rows=" + (steps + folds.length) +
-    " folds=" + folds.length);
+    " folds=" + folds.length + " holds=" + svg.querySelectorAll("g.hold").length +
+    " expiries=" + svg.querySelectorAll("g.expiry").length);
 })();
 </script>
 </body>

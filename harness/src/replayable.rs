@@ -150,6 +150,10 @@ pub fn model_fingerprint(body: &Body) -> String {
             h.write_u8(1);
             h.write(label.as_bytes());
             h.write_u8(0);
+        } else if matches!(e.kind, EventKind::ModelLock { .. } | EventKind::Suspect(_)) {
+            // What the model says of its own locks and culprits is as much its own as a label.
+            h.write(trace.line(i).as_bytes());
+            h.write_u8(2);
         }
     }
     format!("fnv1a:{:016x}", h.finish())

@@ -1,7 +1,8 @@
 //! A DynamoDB-like table of lock items with conditional writes: each call is one atomic step.
 //!
 //! Only what the lock manager of seed 000 uses: put-if-absent, a conditional update on the
-//! owner, a read, and a conditional delete.
+//! owner, a read, and a conditional delete. A lock item names itself to the facade
+//! (`trace::holds`, `trace::lets_go`) as `lock item KEY`, so timelines draw who holds it.
 
 use racecheck::sync::Mutex;
 use racecheck::trace;
@@ -44,6 +45,7 @@ impl Table {
                 heartbeats: 0,
             },
         );
+        trace::holds(format!("lock item {key}"));
         Ok(())
     }
 
@@ -73,6 +75,7 @@ impl Table {
         match items.get(key) {
             Some(item) if item.owner == owner => {
                 items.remove(key);
+                trace::lets_go(format!("lock item {key}"));
                 Ok(())
             }
             _ => Err(ConditionFailed),

@@ -336,6 +336,8 @@ impl Resource {
     pub fn write(&self, token: u64, value: u64) -> Result<(), Stale> {
         self.state.command("write", |s| {
             self.check(s, token)?;
+            (value != s.value + 1)
+                .then(|| trace::mark_suspect("overwrites an update it never read"));
             s.value = value;
             s.ok_writes += 1;
             Ok(())
@@ -429,6 +431,7 @@ fn holder(name: &'static str, h: Holder, cfg: &Config, world: &Arc<World>) {
         time::sleep(RETRY);
     };
     trace::event(format!("{name}: acquired with token {token}"));
+    trace::holds_until(KEY, time::now() + cfg.lease);
     // In-process flags between the holder and its heartbeat thread (nanoseconds since start).
     let paused_until = Arc::new(AtomicU64::named(format!("{name}.paused_until"), 0));
     let done = Arc::new(AtomicBool::named(format!("{name}.done"), false));
@@ -452,6 +455,7 @@ fn holder(name: &'static str, h: Holder, cfg: &Config, world: &Arc<World>) {
                     trace::event("heartbeat: renewal refused, lease lost");
                     return;
                 }
+                trace::renews_until(KEY, time::now() + lease);
             })
             .expect("spawn heartbeat")
     });
@@ -482,6 +486,7 @@ fn holder(name: &'static str, h: Holder, cfg: &Config, world: &Arc<World>) {
             "{name}: release refused: the lock was not ours any more"
         ));
     }
+    trace::lets_go(KEY);
 }
 
 /// The failure modes of the lease scenarios, each with its timings.

@@ -7,13 +7,17 @@
 //!   is an error (`RuntimeError: cannot release un-acquired lock`).
 //!
 //! Both wait on a facade `Condvar`, so the deadlock detector sees a waiter that nobody can wake.
+//! Both name themselves to the facade ([`trace::asks`], [`trace::holds`], [`trace::lets_go`]),
+//! so timelines draw the Python lock's holds and waits, and a deadlock reads "heartbeat waits
+//! for LockManager._lock, which it holds itself", not the condvar and mutex inside.
 
 use racecheck::sync::{Condvar, Mutex};
-use racecheck::thread;
+use racecheck::{thread, trace};
 
 /// `threading.Lock()`: non-reentrant.
 #[derive(Debug)]
 pub struct Lock {
+    name: &'static str,
     locked: Mutex<bool>,
     released: Condvar,
 }
@@ -21,17 +25,20 @@ pub struct Lock {
 impl Lock {
     pub fn new(name: &'static str) -> Self {
         Lock {
+            name,
             locked: Mutex::named(format!("{name}.state"), false),
-            released: Condvar::named(name),
+            released: Condvar::named(format!("{name}.released")),
         }
     }
 
     pub fn acquire(&self) {
+        trace::asks(self.name);
         let mut locked = self.locked.lock().unwrap();
         while *locked {
             locked = self.released.wait(locked).unwrap();
         }
         *locked = true;
+        trace::holds(self.name);
     }
 
     pub fn release(&self) -> Result<(), ReleaseError> {
@@ -40,6 +47,7 @@ impl Lock {
             return Err(ReleaseError::Unlocked);
         }
         *locked = false;
+        trace::lets_go(self.name);
         self.released.notify_one();
         Ok(())
     }
@@ -48,6 +56,7 @@ impl Lock {
 /// `threading.RLock()`: reentrant, owned by the thread that acquired it.
 #[derive(Debug)]
 pub struct RLock {
+    name: &'static str,
     /// (owner's thread index, how many times it acquired without releasing); count 0 ⇔ no owner.
     state: Mutex<(Option<usize>, usize)>,
     released: Condvar,
@@ -56,27 +65,30 @@ pub struct RLock {
 impl RLock {
     pub fn new(name: &'static str) -> Self {
         RLock {
+            name,
             state: Mutex::named(format!("{name}.state"), (None, 0)),
-            released: Condvar::named(name),
+            released: Condvar::named(format!("{name}.released")),
         }
     }
 
     pub fn acquire(&self) {
+        trace::asks(self.name);
         let me = thread::current().id();
         let mut s = self.state.lock().unwrap();
         loop {
             match s.0 {
                 None => {
                     *s = (Some(me), 1);
-                    return;
+                    break;
                 }
                 Some(owner) if owner == me => {
                     s.1 += 1;
-                    return;
+                    break;
                 }
                 Some(_) => s = self.released.wait(s).unwrap(),
             }
         }
+        trace::holds(self.name);
     }
 
     /// `with self._lock:` — acquire, run `f`, release.
@@ -95,6 +107,7 @@ impl RLock {
             return Err(ReleaseError::NotOwner);
         }
         s.1 -= 1;
+        trace::lets_go(self.name);
         if s.1 == 0 {
             s.0 = None;
             self.released.notify_one();

@@ -26,7 +26,10 @@ pub fn scenario() -> Scenario {
         Expect::Pass,
         || compaction_lambda(Variant::NoNestedValidation),
     )
-    .expect_failure("lock", "heartbeat waits on condvar LockManager._lock")
+    .expect_failure(
+        "lock",
+        "heartbeat waits on LockManager._lock, which it holds itself",
+    )
 }
 
 /// `async.lock_manager`: the same deadlock with the heartbeat as a task and an async mutex.

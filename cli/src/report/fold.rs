@@ -1,11 +1,14 @@
 //! Which steps a timeline page draws as rows: the steps that matter, with repeats folded.
 //!
 //! A lock taken and released without contention tells nothing a reader needs, so it gets no
-//! row (its hold bar is still drawn). A run of identical steps, or of identical blocks of
+//! row (its hold bar is still drawn), nor does bookkeeping ([`Step::internal`]: the insides
+//! of a model-level lock, the async runtime's queue and idle waits). A run of identical steps, or of identical blocks of
 //! steps (a poll loop: woke, sleep 1s, woke, sleep 1s, …), becomes one row with its count and
 //! its time range, which the page expands on click. Steps are compared by lane and text, not
 //! time, and a failed or blocking step never folds.
 
+#[cfg(doc)]
+use super::timeline::Step;
 use super::timeline::{StepKind, Timeline};
 
 /// The longest block of steps that folds as one repetition.
@@ -46,12 +49,13 @@ pub struct Rows {
 fn quiet(t: &Timeline, i: usize, granted_after_wait: &[bool]) -> bool {
     let s = &t.steps[i];
     !s.failed
-        && match s.kind {
-            StepKind::Lock(_) => !s.blocked,
-            StepKind::Acquired(_) => !granted_after_wait[i],
-            StepKind::Release(_) => true,
-            _ => false,
-        }
+        && (s.internal
+            || match s.kind {
+                StepKind::Lock(_) => !s.blocked,
+                StepKind::Acquired(_) => !granted_after_wait[i],
+                StepKind::Release(_) => true,
+                _ => false,
+            })
 }
 
 /// The rows of `t`'s page.

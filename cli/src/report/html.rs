@@ -10,53 +10,39 @@
 //! element, so a headless browser can check the page really rendered.
 
 use super::fold::{self, Fold, Row};
+use super::layout::{Item, Layout, Mark, LINE as ROW};
+use super::overlays;
 use super::timeline::{StepKind, Timeline};
 use std::fmt::Write as _;
 
-const ROW: usize = 20;
 const LANE: usize = 330;
 const GUTTER: usize = 110;
-const TOP: usize = 40;
-/// Space above a row at which the virtual clock has moved.
-const GAP: usize = 14;
 /// Characters of a step's text on one line of its lane; longer text wraps onto more lines.
-const TEXT: usize = 44;
+const TEXT: usize = 42;
 
 /// The page for `t`. `notes` are extra lines for the header (how the race was shrunk, say).
 pub fn page(t: &Timeline, notes: &[String]) -> String {
     let rows = fold::rows(t);
     let lines: Vec<Vec<String>> = rows.rows.iter().map(|r| wrap(&row_text(t, r))).collect();
-    // Where the virtual clock moves between two rows, a gap with how far it moved.
-    let mut gaps = Vec::new();
-    let mut ys = Vec::with_capacity(lines.len() + 1);
-    let mut y = TOP;
-    let mut clock = 0.0;
-    for (r, l) in lines.iter().enumerate() {
-        if let Some(now) = row_time(t, &rows.rows[r]) {
-            if now > clock {
-                gaps.push((y + GAP / 2, now - clock));
-                y += GAP;
-                clock = now;
-            }
-        }
-        ys.push(y);
-        y += ROW * l.len().max(1);
-    }
-    ys.push(y);
-    let body_end = y;
-    let outcome_lines = t.outcome_lines();
+    let counts: Vec<usize> = lines.iter().map(Vec::len).collect();
+    let layout = Layout::of(t, &rows, &counts);
+    let body_end = layout.end;
+    let outcome_lines = outcome_lines(t);
     let bodies_end = rows
         .rows
         .iter()
         .enumerate()
         .filter_map(|(r, row)| match row {
-            Row::Fold(f) => Some(ys[r + 1] + ROW * f.steps.len() + 8),
+            Row::Fold(f) => Some(layout.bottom[layout.item_of_row[r]] + ROW * f.steps.len() + 8),
             Row::Step(_) => None,
         })
         .max()
         .unwrap_or(0);
     let width = GUTTER + LANE * t.lanes.len().max(1) + 20;
     let height = (body_end + ROW * (1 + outcome_lines.len()) + 20).max(bodies_end + 20);
+    // The top and bottom of row r.
+    let top = |r: usize| layout.top[layout.item_of_row[r]];
+    let bottom = |r: usize| layout.bottom[layout.item_of_row[r]];
     let mut svg = String::new();
     let _ = writeln!(
         svg,
@@ -64,7 +50,8 @@ pub fn page(t: &Timeline, notes: &[String]) -> String {
     );
     svg.push_str(concat!(
         r#"<defs><pattern id="waiting" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">"#,
-        r##"<rect width="3" height="6" fill="#d33"/></pattern></defs>"##,
+        r##"<rect width="3" height="6" fill="#d33"/></pattern>"##,
+        r##"<marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0 0L10 5L0 10z" fill="#b00"/></marker></defs>"##,
         "\n"
     ));
     let x_of = |lane: usize| GUTTER + LANE * lane + 14;
@@ -77,22 +64,22 @@ pub fn page(t: &Timeline, notes: &[String]) -> String {
         );
     }
     for (r, row) in rows.rows.iter().enumerate() {
-        if matches!(row, Row::Step(i) if t.steps[*i].failed) {
+        let band = match row {
+            Row::Step(i) if t.steps[*i].failed => Some(("failed", "#ffd7d7")),
+            Row::Step(i) if t.steps[*i].caused_by.is_some() => Some(("check", "#fff0d0")),
+            _ => None,
+        };
+        if let Some((class, fill)) = band {
             let _ = writeln!(
                 svg,
-                r##"<rect class="failed" x="0" y="{}" width="{width}" height="{}" fill="#ffd7d7"/>"##,
-                ys[r],
-                ys[r + 1] - ys[r]
+                r##"<rect class="{class}" x="0" y="{}" width="{width}" height="{}" fill="{fill}"/>"##,
+                top(r),
+                bottom(r) - top(r)
             );
         }
     }
-    for (y, by) in gaps {
-        let _ = writeln!(
-            svg,
-            r##"<g class="clock"><line x1="44" y1="{y}" x2="{width}" y2="{y}" stroke="#bbb" stroke-dasharray="4 3"/><text x="50" y="{}" fill="#888" font-size="10">clock +{}</text></g>"##,
-            y - 2,
-            seconds(by)
-        );
+    if t.clock_moves {
+        overlays::time_axis(&mut svg, &layout, width);
     }
     // Spans drawn on the rows their steps map to; equal rectangles once.
     let mut drawn = std::collections::HashSet::new();
@@ -102,7 +89,7 @@ pub fn page(t: &Timeline, notes: &[String]) -> String {
             continue;
         }
         let x = x_of(span.lane) - 9;
-        let (y, h) = (ys[a] + 4, ys[b + 1] - ys[a] - 8);
+        let (y, h) = (top(a) + 4, (bottom(b) - top(a)).saturating_sub(8).max(4));
         let (fill, what) = if span.holding {
             (colour(&span.object), "holds")
         } else {
@@ -117,26 +104,50 @@ pub fn page(t: &Timeline, notes: &[String]) -> String {
             span.to
         );
     }
+    overlays::holds(&mut svg, t, &layout, &rows, x_of);
+    overlays::timers(&mut svg, t, &layout, &rows, x_of);
     let mut bodies = String::new();
-    for (r, row) in rows.rows.iter().enumerate() {
-        let y = ys[r] + ROW / 2 + 4;
+    for (k, item) in layout.items.iter().enumerate() {
+        let y = layout.top[k] + ROW / 2 + 4;
+        let r = match item {
+            Item::Row(r) => *r,
+            Item::Mark(Mark::Expiry { hold, at }) => {
+                let h = &t.holds[*hold];
+                let _ = writeln!(
+                    svg,
+                    r##"<g class="expiry"><text x="58" y="{y}" fill="#777">{time}</text><text x="{}" y="{y}" fill="#a40">× {}’s lease on {} ran out at {time}</text></g>"##,
+                    x_of(h.lane) + 8,
+                    esc(&t.lanes[h.lane]),
+                    esc(&h.lock),
+                    time = seconds(*at as f64 / 1e9)
+                );
+                continue;
+            }
+        };
+        let row = &rows.rows[r];
         let (first, lane) = match row {
             Row::Step(i) => (*i, t.steps[*i].lane),
             Row::Fold(f) => (f.steps[0], f.lane),
         };
         let step = &t.steps[first];
-        let _ = writeln!(
-            svg,
-            r##"<text x="8" y="{y}" fill="#777">#{first}</text><text x="50" y="{y}" fill="#777">{}</text>"##,
-            esc(step.time.as_deref().unwrap_or(""))
-        );
+        let _ = write!(svg, r##"<text x="8" y="{y}" fill="#777">#{first}</text>"##);
+        // Against time, the time is written where it changes; on the step axis, every row's.
+        let time_changes = k == 0 || layout.time_of(k) != layout.time_of(k - 1);
+        if !t.clock_moves || time_changes {
+            let _ = write!(
+                svg,
+                r##"<text x="58" y="{y}" fill="#777">{}</text>"##,
+                esc(step.time.as_deref().unwrap_or(""))
+            );
+        }
+        svg.push('\n');
         let x = x_of(lane);
         let (colour, weight) = match row {
             Row::Fold(_) => ("#036", "normal"),
-            Row::Step(_) if step.failed => ("#b00", "bold"),
+            Row::Step(_) if step.failed || step.caused_by.is_some() => ("#b00", "bold"),
             Row::Step(_) => match &step.kind {
                 StepKind::Label(_) => ("#036", "bold"),
-                StepKind::Lock(_) if step.blocked => ("#b00", "normal"),
+                StepKind::Lock(_) | StepKind::Asks(_) if step.blocked => ("#b00", "normal"),
                 StepKind::Acquired(_) | StepKind::Release(_) | StepKind::Lock(_) => {
                     ("#555", "normal")
                 }
@@ -156,9 +167,14 @@ pub fn page(t: &Timeline, notes: &[String]) -> String {
         }
         match row {
             Row::Step(i) => {
+                let tspans = match step.caused_by {
+                    // The failing check links to the step that broke what it checks.
+                    Some(c) => format!(r##"<a href="#step{c}">{tspans}</a>"##),
+                    None => tspans,
+                };
                 let _ = writeln!(
                     svg,
-                    r#"<g class="step"><circle cx="{x}" cy="{}" r="3.5" fill="{colour}"/><text y="{y}" fill="{colour}" font-weight="{weight}">{tspans}<title>#{i} {}: {}</title></text></g>"#,
+                    r#"<g class="step" id="step{i}"><circle cx="{x}" cy="{}" r="3.5" fill="{colour}"/><text y="{y}" fill="{colour}" font-weight="{weight}">{tspans}<title>#{i} {}: {}</title></text></g>"#,
                     y - 4,
                     esc(&t.lanes[lane]),
                     esc(&text)
@@ -167,17 +183,19 @@ pub fn page(t: &Timeline, notes: &[String]) -> String {
             Row::Fold(f) => {
                 let _ = writeln!(
                     svg,
-                    r##"<g class="fold" data-body="fold{r}" cursor="pointer"><rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="#eef3fa" stroke="#9ab"/><text y="{y}" fill="{colour}">{tspans}<title>{} steps folded: click to list them</title></text></g>"##,
+                    r##"<g class="fold" data-body="fold{r}" cursor="pointer"><rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="#eef3fa" stroke="#9ab"/><text y="{y}" fill="{colour}">{tspans}<title>{}: {} steps folded, click to list them</title></text></g>"##,
                     x - 6,
-                    ys[r] + 2,
+                    top(r) + 2,
                     LANE - 12,
-                    ys[r + 1] - ys[r] - 4,
+                    bottom(r) - top(r) - 4,
+                    esc(&text),
                     f.steps.len()
                 );
-                fold_body(&mut bodies, t, f, r, (x - 6, ys[r + 1]), width);
+                fold_body(&mut bodies, t, f, r, (x - 6, bottom(r)), width);
             }
         }
     }
+    overlays::culprit_link(&mut svg, t, &layout, &rows, x_of);
     if t.failed_step().is_some() {
         for (i, line) in outcome_lines.into_iter().enumerate() {
             let y = body_end + ROW * i + ROW / 2 + 4;
@@ -185,7 +203,7 @@ pub fn page(t: &Timeline, notes: &[String]) -> String {
             let _ = writeln!(
                 svg,
                 r##"<text class="outcome" x="{GUTTER}" y="{y}" fill="#b00" font-weight="bold" xml:space="preserve">{mark}{}</text>"##,
-                esc(line)
+                esc(&line)
             );
         }
     }
@@ -225,8 +243,8 @@ code {{ background: #f3f3f3; padding: 2px 6px; border-radius: 4px; }}
     }
     let _ = writeln!(
         html,
-        r##"<p class="legend"><span><i class="swatch" style="background:#4a90d9"></i>holds a lock (one colour per lock)</span><span><i class="swatch" style="background:repeating-linear-gradient(45deg,#d33 0 3px,#fff 3px 6px)"></i>waits for a lock another thread holds</span><span><i class="swatch" style="background:#ffd7d7"></i>where it failed</span><span><i class="swatch" style="background:#eef3fa;border:1px solid #9ab"></i>repeated steps, folded: click to list them</span><span>dashed, clock +29s: the virtual clock moves on</span></p>
-<p>{} steps, {} threads, {} rows; {} lock steps without contention have no row (their bars are drawn; the race file lists every step).</p>"##,
+        r##"<p class="legend"><span><i class="swatch" style="background:#4a90d9"></i>holds a lock (one colour per lock)</span><span><i class="swatch" style="background:repeating-linear-gradient(45deg,#d33 0 3px,#fff 3px 6px)"></i>waits for a lock another thread holds</span><span><i class="swatch" style="background:#ffd7d7"></i>where it failed</span><span><i class="swatch" style="background:#eef3fa;border:1px solid #9ab"></i>repeated steps, folded: click to list them</span><span>dashed, clock +29s: the virtual clock moves on (against time, rows are spaced by it)</span><span><i class="swatch" style="background:#50a45c;width:8px"></i>wide bar: a model's own lock or lease, from grant to let-go or expiry (×)</span><span><i class="swatch" style="background:repeating-linear-gradient(0deg,#888 0 3px,#fff 3px 6px);width:3px"></i>dotted: a sleep, to its end</span><span><i class="swatch" style="background:#fff0d0"></i>the failing check, linked to the step that broke it</span></p>
+<p>{} steps, {} threads, {} rows; steps without a row ({}): lock steps without contention, the insides of a model's own locks, the async runtime's queue and idle waits (their bars are drawn; the race file lists every step).</p>"##,
         t.steps.len(),
         t.lanes.len(),
         rows.rows.len(),
@@ -250,7 +268,8 @@ code {{ background: #f3f3f3; padding: 2px 6px; border-radius: 4px; }}
   });
   document.documentElement.setAttribute("data-rendered",
     (ok ? "ok" : "empty") + " lanes=" + lanes + " rows=" + (steps + folds.length) +
-    " folds=" + folds.length);
+    " folds=" + folds.length + " holds=" + svg.querySelectorAll("g.hold").length +
+    " expiries=" + svg.querySelectorAll("g.expiry").length);
 })();
 </script>
 </body>
@@ -269,32 +288,40 @@ fn row_text(t: &Timeline, row: &Row) -> String {
             let text = match &step.kind {
                 StepKind::Label(l) => format!("“{l}”"),
                 StepKind::Lock(o) if step.blocked => format!("lock {o} (blocks)"),
+                StepKind::Asks(o) if step.blocked => format!("asks for {o} (waits)"),
                 _ => step.text.clone(),
             };
-            if step.failed {
-                format!("✗ {text}")
-            } else {
-                text
+            match (&step.culprit, step.caused_by) {
+                (Some(why), _) if step.failed => format!("✗ {text}: {why}"),
+                (_, Some(c)) => format!("{text}: fails here, broken at #{c}"),
+                _ if step.failed => format!("✗ {text}"),
+                _ => text,
             }
         }
     }
 }
 
-/// The virtual time of a row's first step, in seconds, if the clock had moved.
-fn row_time(t: &Timeline, row: &Row) -> Option<f64> {
-    let first = match row {
-        Row::Step(i) => *i,
-        Row::Fold(f) => f.steps[0],
-    };
-    let time = t.steps[first].time.as_deref()?;
-    let (number, scale) = [("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9), ("s", 1.0)]
-        .iter()
-        .find_map(|(unit, scale)| Some((time.strip_suffix(unit)?, *scale)))?;
-    number.parse::<f64>().ok().map(|n| n * scale)
+/// The outcome a line at a time, and, when a culprit broke the invariant, which step it was.
+fn outcome_lines(t: &Timeline) -> Vec<String> {
+    let mut lines: Vec<String> = t.outcome_lines().iter().map(|l| l.to_string()).collect();
+    if let Some(c) = t.steps.iter().find_map(|s| s.caused_by) {
+        let step = &t.steps[c];
+        lines.push(format!(
+            "broken at #{c}, {}: {}{} ({})",
+            t.lanes[step.lane],
+            step.text,
+            step.time
+                .as_deref()
+                .map(|t| format!(" @ {t}"))
+                .unwrap_or_default(),
+            step.culprit.as_deref().unwrap_or("")
+        ));
+    }
+    lines
 }
 
 /// Seconds as a step's time reads: `29s`, `0.02s`, `1.5s`.
-fn seconds(s: f64) -> String {
+pub(super) fn seconds(s: f64) -> String {
     let text = format!("{s:.3}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
     format!("{text}s")
@@ -377,7 +404,7 @@ fn fold_body(
 }
 
 /// A stable colour per lock name.
-fn colour(object: &str) -> String {
+pub(super) fn colour(object: &str) -> String {
     const PALETTE: [&str; 8] = [
         "#4a90d9", "#50a45c", "#e6a23c", "#9b59b6", "#1abc9c", "#e67e22", "#34495e", "#c0a000",
     ];
@@ -387,7 +414,7 @@ fn colour(object: &str) -> String {
     PALETTE[(h % PALETTE.len() as u64) as usize].to_string()
 }
 
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

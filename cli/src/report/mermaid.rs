@@ -1,8 +1,9 @@
 //! A timeline as a Mermaid sequence diagram, which GitHub and GitLab render inside markdown.
 //!
 //! One participant per thread, one note per step that tells the story: the model's own lines,
-//! blocking and waking, spawning and joining, sleeps, atomics, and the failure. Locks taken
-//! without contention are left out, a run of equal steps is drawn once with its count, and a
+//! blocking and waking, spawning and joining, sleeps, atomics, a model's own locks, and the
+//! failure (the step a model marked as the culprit, when it did). Locks taken without
+//! contention and bookkeeping (a model lock's insides, the async runtime's) are left out, a run of equal steps is drawn once with its count, and a
 //! long race keeps its first and last steps with a note of how many were left out: the HTML
 //! timeline has every step.
 
@@ -29,6 +30,7 @@ pub fn sequence_diagram(t: &Timeline) -> String {
     let telling: Vec<_> = t
         .steps
         .iter()
+        .filter(|s| !s.internal || s.failed)
         .filter(|s| match s.kind {
             StepKind::Lock(_) => s.blocked || s.failed,
             StepKind::Acquired(_) => contended.contains(&s.index) || s.failed,
@@ -71,9 +73,14 @@ pub fn sequence_diagram(t: &Timeline) -> String {
             .unwrap_or_default();
         let text = match &step.kind {
             StepKind::Label(l) => format!("“{l}”"),
-            StepKind::Lock(o) if step.blocked => format!("waits for {o}"),
+            StepKind::Lock(o) | StepKind::Asks(o) if step.blocked => format!("waits for {o}"),
             StepKind::Acquired(o) => format!("acquire {o}"),
             _ => step.text.clone(),
+        };
+        let text = match (&step.culprit, step.caused_by) {
+            (Some(why), _) => format!("{text}: {why}"),
+            (_, Some(c)) => format!("{text}: fails here, broken at #{c}"),
+            _ => text,
         };
         let times = if repeats > 1 {
             format!(" (×{repeats})")

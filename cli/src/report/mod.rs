@@ -5,8 +5,11 @@
 //! `version = 1`); a field is added only with a new version. `reports/README.md` documents it.
 
 pub mod fold;
+pub mod holds;
 pub mod html;
+pub mod layout;
 pub mod mermaid;
+pub mod overlays;
 pub mod summary_md;
 pub mod timeline;
 

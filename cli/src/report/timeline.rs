@@ -1,9 +1,16 @@
 //! A race as a timeline: one lane per thread, its steps in order with their virtual times,
-//! who held and who waited for each lock, and where the execution failed.
+//! who held and who waited for each lock (the facade's, and the model's own: see [`holds`]),
+//! and where the execution failed: the step a model marked as the culprit of an invariant
+//! (`trace::mark_suspect`), else the failing thread's last step.
+//!
+//! A new kind of step needs a [`StepKind`], a line in [`classify`], and, if it is not drawn as
+//! text in its lane, a case where the page draws it (`html.rs`); the time axis places every
+//! step by its time alone.
 //!
 //! Built from a [`RaceFile`] alone (its threads, schedule and step lines), so a report can be
 //! drawn for any race file, even one whose model has changed since.
 
+use super::holds::{self, Hold};
 use racecheck::outcome::Outcome;
 use racecheck::race::RaceFile;
 
@@ -24,8 +31,44 @@ pub enum StepKind {
     Join(String),
     Exit,
     Sleep(String),
+    /// A lock the model implements itself: it starts trying to take it (`trace::asks`).
+    Asks(String),
+    /// It holds it, as a lease until a time (`30s`) or until it lets go.
+    Holds {
+        lock: String,
+        until: Option<String>,
+    },
+    /// The lease's end moved (a heartbeat).
+    Renews {
+        lock: String,
+        until: String,
+    },
+    LetsGo(String),
+    /// The lane's previous step broke an invariant checked later, for this reason.
+    Suspect(String),
     /// Anything else: an atomic, a notify, a yield.
     Other(String),
+}
+
+impl StepKind {
+    /// The facade object the step is on, if any: a mutex, a condvar, a notified condvar.
+    pub fn object(&self) -> Option<&str> {
+        match self {
+            StepKind::Lock(o)
+            | StepKind::Acquired(o)
+            | StepKind::Release(o)
+            | StepKind::Wait(o)
+            | StepKind::Woken(o) => Some(o),
+            StepKind::Other(t) => t
+                .strip_prefix("notify_one ")
+                .or_else(|| t.strip_prefix("notify_all "))
+                .or_else(|| {
+                    t.strip_prefix("try_lock ")
+                        .map(|o| o.trim_end_matches(": held"))
+                }),
+            _ => None,
+        }
+    }
 }
 
 /// One step of the race.
@@ -39,12 +82,21 @@ pub struct Step {
     pub text: String,
     /// Virtual time as written (`30s`), when the clock had moved.
     pub time: Option<String>,
+    /// The same time in nanoseconds (0 before the clock moved).
+    pub at: u64,
     pub kind: StepKind,
     /// The lock this step asked for was held by another thread: it had to wait.
     pub blocked: bool,
-    /// The step where the failure shows: the failing thread's last step, or a deadlocked
-    /// thread's last (blocking) step.
+    /// The step where the failure shows: the culprit the model marked (a stale write), else
+    /// the failing thread's last step, or a deadlocked thread's blocking step.
     pub failed: bool,
+    /// Why the model marked this step as the culprit of an invariant (`trace::mark_suspect`).
+    pub culprit: Option<String>,
+    /// The failing check, when a culprit broke it: the culprit's step index.
+    pub caused_by: Option<usize>,
+    /// Bookkeeping no reader needs by default: the mutex and condvar inside a model-level
+    /// lock, the async runtime's queue and idle waits, a suspect mark (drawn on its culprit).
+    pub internal: bool,
 }
 
 /// A span of steps during which a lane held or waited for a lock.
@@ -65,6 +117,10 @@ pub struct Timeline {
     pub lanes: Vec<String>,
     pub steps: Vec<Step>,
     pub spans: Vec<Span>,
+    /// Holds of the model's own locks and leases, from grant to let-go or expiry.
+    pub holds: Vec<Hold>,
+    /// The virtual clock moved: the page lays the lanes out against time.
+    pub clock_moves: bool,
     /// What the execution ended in, as a sentence.
     pub outcome: String,
     /// The command that replays it.
@@ -87,20 +143,33 @@ impl Timeline {
                     lane,
                     kind: classify(&text),
                     text,
+                    at: time.as_deref().and_then(nanos).unwrap_or(0),
                     time,
                     blocked: false,
                     failed: false,
+                    culprit: None,
+                    caused_by: None,
+                    internal: false,
                 }
             })
             .collect();
         let lanes = task_lanes(&mut steps, &race.threads);
-        let spans = lock_spans(&mut steps, lanes.len());
-        mark_failure(&mut steps, race, &lanes);
+        let insides = holds::Insides::of(&steps);
+        insides.mark(&mut steps);
+        let mut spans = lock_spans(&mut steps, lanes.len());
+        spans.retain(|s| !insides.contains(&s.object));
+        let (holds, waits) = holds::holds(&mut steps, &lanes);
+        spans.extend(waits);
+        spans.sort_by_key(|s| (s.from, s.lane));
+        let culprit = holds::mark_culprits(&mut steps);
+        mark_failure(&mut steps, race, &lanes, culprit);
         Timeline {
             title: format!("{} / {} [{}]", race.scenario, race.variant, race.backend),
+            clock_moves: steps.iter().any(|s| s.at > 0),
             lanes,
             steps,
             spans,
+            holds,
             outcome: race.outcome.to_string(),
             replay: format!("racecheck replay {path}"),
         }
@@ -123,11 +192,15 @@ impl Timeline {
 }
 
 /// The lanes: one per thread, then one per async task (`task heartbeat`). A worker thread's
-/// steps from a `"poll task X"` label until it takes the runtime's queue again belong to task
-/// X's lane, so an async race reads as tasks, not as the worker that polled them.
+/// steps from a `"poll task X"` label to the poll's end (`"task X pending"` or `"… done"`;
+/// in older recordings, until it takes the runtime's queue again) belong to task X's lane, so
+/// an async race reads as tasks, not as the worker that polled them.
 fn task_lanes(steps: &mut [Step], threads: &[String]) -> Vec<String> {
     let mut lanes = threads.to_vec();
     let mut polling: Vec<Option<usize>> = vec![None; threads.len()];
+    let ends_marked = steps.iter().any(|s| {
+        matches!(&s.kind, StepKind::Label(l) if l.starts_with("task ") && l.ends_with(" pending"))
+    });
     for step in steps.iter_mut() {
         let thread = step.lane;
         if thread >= polling.len() {
@@ -142,11 +215,19 @@ fn task_lanes(steps: &mut [Step], threads: &[String]) -> Vec<String> {
                 });
                 polling[thread] = Some(lane);
             }
-            StepKind::Lock(o) if o == "runtime.queue" => polling[thread] = None,
+            // Older recordings have no end-of-poll step: the runtime's queue ends the poll.
+            StepKind::Lock(o) if o == "runtime.queue" && !ends_marked => polling[thread] = None,
             _ => {}
         }
         if let Some(lane) = polling[thread] {
             step.lane = lane;
+        }
+        if let StepKind::Label(l) = &step.kind {
+            if l.starts_with("task ") && (l.ends_with(" pending") || l.ends_with(" done")) {
+                polling[thread] = None;
+                // A poll that leaves the task waiting is the runtime's bookkeeping.
+                step.internal = l.ends_with(" pending");
+            }
         }
     }
     lanes
@@ -173,6 +254,21 @@ fn is_time(s: &str) -> bool {
         && matches!(unit, "s" | "ms" | "us" | "ns")
 }
 
+/// A time as traces write it, in nanoseconds: `1.5s` → 1,500,000,000.
+pub fn nanos(s: &str) -> Option<u64> {
+    if !is_time(s) {
+        return None;
+    }
+    let (number, scale) = [("ms", 1e6), ("us", 1e3), ("ns", 1.0), ("s", 1e9)]
+        .iter()
+        .find_map(|(unit, scale)| Some((s.strip_suffix(unit)?, *scale)))?;
+    // Times are written exactly (whole units, or seconds with few decimals): rounding is exact.
+    number
+        .parse::<f64>()
+        .ok()
+        .map(|n| (n * scale).round() as u64)
+}
+
 fn classify(text: &str) -> StepKind {
     let arg = |prefix: &str| text.strip_prefix(prefix).map(str::to_string);
     if let Some(label) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
@@ -195,6 +291,31 @@ fn classify(text: &str) -> StepKind {
         StepKind::Exit
     } else if let Some(d) = arg("sleep ") {
         StepKind::Sleep(d)
+    } else if let Some(lock) = arg("asks for ") {
+        StepKind::Asks(lock)
+    } else if let Some(rest) = arg("holds ") {
+        match rest.rsplit_once(" until ") {
+            Some((lock, until)) if is_time(until) => StepKind::Holds {
+                lock: lock.to_string(),
+                until: Some(until.to_string()),
+            },
+            _ => StepKind::Holds {
+                lock: rest,
+                until: None,
+            },
+        }
+    } else if let Some((lock, until)) = arg("renews ")
+        .as_deref()
+        .and_then(|r| r.rsplit_once(" until "))
+    {
+        StepKind::Renews {
+            lock: lock.to_string(),
+            until: until.to_string(),
+        }
+    } else if let Some(lock) = arg("lets go of ") {
+        StepKind::LetsGo(lock)
+    } else if let Some(reason) = arg("suspect: ") {
+        StepKind::Suspect(reason)
     } else {
         StepKind::Other(text.to_string())
     }
@@ -309,12 +430,27 @@ fn lock_spans(steps: &mut [Step], lanes: usize) -> Vec<Span> {
     spans
 }
 
-fn mark_failure(steps: &mut [Step], race: &RaceFile, names: &[String]) {
+/// Mark where the failure shows. `culprit`: the first step a model marked as breaking an
+/// invariant; when the execution failed an invariant, that step is the failure, and the
+/// failing check is linked to it.
+fn mark_failure(steps: &mut [Step], race: &RaceFile, names: &[String], culprit: Option<usize>) {
     // A thread polling a task is named `main (polling task heartbeat)` in outcomes.
     let lane_of = |who: &str| {
         let who = who.split(" (polling ").next().unwrap_or(who);
         names.iter().position(|t| t == who)
     };
+    if let (Outcome::Invariant { thread, .. }, Some(c)) = (&race.outcome, culprit) {
+        steps[c].failed = true;
+        let lane = lane_of(thread);
+        let check = steps
+            .iter_mut()
+            .rev()
+            .find(|s| Some(s.lane) == lane && !s.internal);
+        if let Some(check) = check {
+            check.caused_by = Some(c);
+        }
+        return;
+    }
     let lanes: Vec<usize> = match &race.outcome {
         Outcome::Invariant { thread, .. } | Outcome::Panic { thread, .. } => {
             lane_of(thread).into_iter().collect()
@@ -325,15 +461,19 @@ fn mark_failure(steps: &mut [Step], race: &RaceFile, names: &[String]) {
         _ => steps.last().map(|s| s.lane).into_iter().collect(),
     };
     let deadlock = matches!(race.outcome, Outcome::Deadlock { .. });
-    // In a deadlock, the step that blocked for good: the lane's last wait of any kind.
+    // In a deadlock, the step that blocked for good: the lane's last wait of any kind (for a
+    // model-level lock, the ask it was never granted, not the condvar inside).
     let blocks = |s: &Step| match &s.kind {
-        StepKind::Lock(_) => s.blocked,
-        StepKind::Wait(_) | StepKind::Join(_) => true,
+        StepKind::Lock(_) | StepKind::Asks(_) => s.blocked,
+        StepKind::Wait(_) | StepKind::Join(_) => !s.internal,
         StepKind::Label(l) => l.starts_with("lock ") || l.starts_with("wait "),
         _ => false,
     };
     for lane in lanes {
-        let mut in_lane = steps.iter_mut().rev().filter(|s| s.lane == lane);
+        let mut in_lane = steps
+            .iter_mut()
+            .rev()
+            .filter(|s| s.lane == lane && !s.internal);
         let last = if deadlock {
             let all: Vec<&mut Step> = in_lane.collect();
             let at = all.iter().position(|s| blocks(s)).unwrap_or(0);

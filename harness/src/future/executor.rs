@@ -216,6 +216,12 @@ impl Shared {
                 panic::resume_unwind(payload)
             }
         };
+        // Where the poll ends, so a timeline can tell the task's steps from the runtime's.
+        let ended = match poll {
+            Poll::Ready(()) => format!("task {name} done"),
+            Poll::Pending => format!("task {name} pending"),
+        };
+        exec.record(me, EventKind::Label(ended.into()));
         let mut g = self.sched.lock().unwrap();
         match poll {
             Poll::Ready(()) => {

@@ -43,6 +43,11 @@ impl State {
             .enumerate()
             .filter_map(|(t, st)| {
                 let waits_on = waits_on(st)?;
+                // Blocked inside a lock the model implements: name that lock, not its insides.
+                let waits_on = self
+                    .model_locks
+                    .waits_for(t, |h| self.thread_name(h))
+                    .unwrap_or(waits_on);
                 let thread = self.thread_name(t);
                 Some((t, Blocked { thread, waits_on }))
             })

@@ -72,6 +72,27 @@ pub(crate) enum EventKind {
         index: usize,
         of: usize,
     },
+    /// What a lock the model implements itself did (`trace::asks`, `trace::holds`, …).
+    ModelLock {
+        lock: Cow<'static, str>,
+        op: ModelLockOp,
+    },
+    /// `trace::mark_suspect`: the thread's previous step is what broke an invariant checked
+    /// later.
+    Suspect(Cow<'static, str>),
+}
+
+/// A step of a model-level lock, as the model names it (see [`crate::trace::holds`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum ModelLockOp {
+    /// The thread starts trying to take it: a wait until `Holds`.
+    Asks,
+    /// The thread has it; a lease until a virtual time (nanoseconds), or until let go.
+    Holds { until: Option<u64> },
+    /// A lease's holder (or its heartbeat) moved the lease's end to a virtual time.
+    Renews { until: u64 },
+    /// The thread gave it back.
+    LetsGo,
 }
 
 /// The trace of one finished execution, with the names it refers to.
@@ -232,6 +253,18 @@ impl Trace {
                 index,
                 of,
             } => format!("{label}: {shown} (choice {} of {of})", index + 1),
+            EventKind::ModelLock { lock, op } => match op {
+                ModelLockOp::Asks => format!("asks for {lock}"),
+                ModelLockOp::Holds { until: None } => format!("holds {lock}"),
+                ModelLockOp::Holds { until: Some(t) } => {
+                    format!("holds {lock} until {}", format_nanos(*t))
+                }
+                ModelLockOp::Renews { until } => {
+                    format!("renews {lock} until {}", format_nanos(*until))
+                }
+                ModelLockOp::LetsGo => format!("lets go of {lock}"),
+            },
+            EventKind::Suspect(reason) => format!("suspect: {reason}"),
         }
     }
 }

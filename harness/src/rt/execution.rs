@@ -5,7 +5,7 @@ use super::clock::Parker;
 use super::object::{Object, ObjectKind};
 use super::state::State;
 use super::tasks::Tasks;
-use super::{Abort, Backend, Event, EventKind, Trace};
+use super::{Abort, Backend, Event, EventKind, ModelLockOp, Trace};
 use crate::outcome::Outcome;
 use std::borrow::Cow;
 use std::panic;
@@ -163,6 +163,15 @@ impl Execution {
         self.step_point();
         let mut s = self.lock();
         self.push(&mut s, me, kind);
+        self.settle(s);
+    }
+
+    /// Record a step of a model-level lock and keep who holds it.
+    pub(crate) fn record_model_lock(&self, me: usize, lock: Cow<'static, str>, op: ModelLockOp) {
+        self.step_point();
+        let mut s = self.lock();
+        s.model_locks.apply(me, lock.clone(), op);
+        self.push(&mut s, me, EventKind::ModelLock { lock, op });
         self.settle(s);
     }
 

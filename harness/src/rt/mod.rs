@@ -29,6 +29,8 @@ mod deadlock;
 mod events;
 /// The per-run state: threads, objects, events, the failure; recording a step.
 mod execution;
+/// Locks a model implements itself, as it names them: who holds and who asks for each.
+mod model_locks;
 /// Mutexes: lock, acquire, release.
 mod mutex;
 /// Per-object state, typed per primitive.
@@ -44,7 +46,7 @@ mod threads;
 
 pub(crate) use choice::{ChoiceMap, ChoiceSource};
 pub use events::Trace;
-pub(crate) use events::{format_nanos, Event, EventKind};
+pub(crate) use events::{format_nanos, Event, EventKind, ModelLockOp};
 pub(crate) use execution::Execution;
 pub(crate) use object::ObjectKind;
 pub(crate) use panics::{install_panic_hook, payload_message, record_panic};

@@ -50,6 +50,8 @@ pub(super) struct State {
     /// run; likewise a thread still waking others after its event (see `settle_and_wake`).
     /// Cleared at the thread's next step point.
     pub releasing: Vec<bool>,
+    /// The model's own locks, as it names them (see `trace::holds`).
+    pub model_locks: super::model_locks::ModelLocks,
 }
 
 impl State {
@@ -67,6 +69,7 @@ impl State {
             timed_out: per_thread(false),
             wait_from: per_thread(0),
             releasing: per_thread(false),
+            model_locks: Default::default(),
         }
     }
 

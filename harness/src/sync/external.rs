@@ -81,7 +81,7 @@ impl<T> External<T> {
         let label = EventKind::Label(format!("{}: {}", self.name, command.into()).into());
         let exec = rt::with(std::sync::Arc::clone);
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let result = f(&mut state);
+        let result = crate::trace::in_command(|| f(&mut state));
         if exec.backend == Backend::Real {
             // Under the state's lock, so real threads' traces order commands as they ran.
             exec.record(rt::me(), label);
@@ -91,6 +91,10 @@ impl<T> External<T> {
             // state is locked.
             drop(state);
             exec.record(rt::me(), label);
+        }
+        // A `trace::mark_suspect` inside `f` names this command: it follows it.
+        if let Some(suspect) = crate::trace::take_pending_suspect() {
+            exec.record(rt::me(), suspect);
         }
         result
     }

@@ -238,6 +238,7 @@ fn the_html_timeline_renders_in_headless_chromium() {
     for name in [
         "sqlite.ticket_lease.deferred-wal.pctd3",
         "lease.redis.ttl-outlived.pctd3",
+        "lease.redis.stale-unlock-del.pctd3",
         "lock_manager.lock.pctd3",
         "async.lease.heartbeat-defaults.pctd3",
     ] {
@@ -256,10 +257,16 @@ fn the_html_timeline_renders_in_headless_chromium() {
         // The page's own script reports what the browser laid out.
         let dom = headless(&chromium, &dir.path().join("p1"), &["--dump-dom", &url]);
         let dom = String::from_utf8_lossy(&dom.stdout);
+        let expiries = timeline
+            .holds
+            .iter()
+            .filter(|h| matches!(h.end, report::holds::HoldEnd::Expired(_)))
+            .count();
         let expected = format!(
-            "data-rendered=\"ok lanes={} rows={} folds={folds}\"",
+            "data-rendered=\"ok lanes={} rows={} folds={folds} holds={} expiries={expiries}\"",
             timeline.lanes.len(),
             rows.rows.len(),
+            timeline.holds.len(),
         );
         assert!(
             dom.contains(&expected),
@@ -716,7 +723,7 @@ fn shrink_writes_a_new_file_beside_the_race_and_never_overwrites() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(
-        stdout.contains("after:  76 steps, 2 context switches, 1 preemption"),
+        stdout.contains("after:  84 steps, 2 context switches, 1 preemption"),
         "{stdout}"
     );
     let again = racecheck(&["shrink", path.to_str().unwrap()]);
@@ -776,4 +783,147 @@ fn summary_md_names_an_unexpected_check_in_its_first_lines() {
     let checks = std::fs::read_to_string(dir.path().join("checks.md")).unwrap();
     assert_eq!(checks.matches("| lock_manager | ").count(), 3, "{checks}");
     assert_eq!(checks.matches("| **no** |").count(), 1, "{checks}");
+}
+
+/// The lease race against virtual time: A's lease is a bar that runs out at 30 s (marked), B's
+/// ends at its release; A's stale write at 45 s is the failure, and main's final check, where
+/// the invariant fails, links to it.
+#[test]
+fn the_lease_timeline_has_a_time_axis_lease_bars_and_the_stale_write_as_its_failure() {
+    use report::holds::HoldEnd;
+    let t = report::Timeline::of(&committed("lease.redis.ttl-outlived.pctd3"), "x.race");
+    assert!(t.clock_moves);
+    let lane = |name: &str| t.lanes.iter().position(|l| l == name).unwrap();
+    let (a, b) = (lane("A"), lane("B"));
+    let holds: Vec<(usize, &str, &HoldEnd)> = t
+        .holds
+        .iter()
+        .map(|h| (h.lane, h.lock.as_str(), &h.end))
+        .collect();
+    assert_eq!(holds.len(), 2, "{holds:?}");
+    assert_eq!(
+        holds[0],
+        (a, "lock:compaction", &HoldEnd::Expired(30_000_000_000))
+    );
+    assert!(
+        holds[1].0 == b && matches!(holds[1].2, HoldEnd::LetGo(_)),
+        "{holds:?}"
+    );
+    let failed: Vec<_> = t.steps.iter().filter(|s| s.failed).collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    let write = failed[0];
+    assert_eq!(
+        (write.lane, write.text.as_str(), write.at),
+        (a, "\"resource: write\"", 45_000_000_000)
+    );
+    assert_eq!(
+        write.culprit.as_deref(),
+        Some("overwrites an update it never read")
+    );
+    let check = t.steps.iter().find(|s| s.caused_by.is_some()).unwrap();
+    assert_eq!(
+        (check.lane, check.caused_by),
+        (lane("main"), Some(write.index))
+    );
+    assert_eq!(
+        check.index + 1,
+        t.steps.len(),
+        "the check is main's last step"
+    );
+
+    let page = report::html::page(&t, &[]);
+    for part in [
+        r#"<g class="axis">"#,
+        "A’s lease on lock:compaction ran out at 30s",
+        &format!(r##"<a href="#step{}">"##, write.index),
+        r#"<path class="cause""#,
+        "overwrites an update it never read",
+    ] {
+        assert!(page.contains(part), "no {part}");
+    }
+    assert_eq!(page.matches(r#"<g class="hold">"#).count(), 2);
+    // A's 45 s sleep is a timer drawn to its end.
+    assert!(page.contains("A sleeps 45s (0s–45s)"));
+    // Without a moving clock, no axis.
+    let still = report::Timeline::of(&committed("lock_manager.lock.pctd3"), "x.race");
+    assert!(!report::html::page(&still, &[]).contains(r#"<g class="axis">"#));
+    // The Mermaid diagram says it too.
+    let md = report::race_markdown(&committed("lease.redis.ttl-outlived.pctd3"), "x.race", &[]);
+    assert!(md.contains("✗ #35;"), "{md}");
+    assert!(
+        md.contains(&format!("fails here, broken at #35;{}", write.index)),
+        "{md}"
+    );
+}
+
+/// The seed-000 deadlock in the Python lock's own terms: each thread's failure band is its ask
+/// for `LockManager._lock` that is never granted, hatched from the ask to the end; the mutex
+/// and condvar inside the lock have no row, and main's hold of the lock item and of the
+/// Python lock are bars side by side.
+#[test]
+fn a_deadlock_inside_a_python_lock_is_drawn_as_that_lock() {
+    use report::timeline::StepKind;
+    let t = report::Timeline::of(&committed("lock_manager.lock.pctd3"), "x.race");
+    let failed: Vec<_> = t.steps.iter().filter(|s| s.failed).collect();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    for s in &failed {
+        assert_eq!(s.kind, StepKind::Asks("LockManager._lock".into()), "{s:?}");
+        assert!(s.blocked);
+        assert!(
+            t.spans
+                .iter()
+                .any(|w| !w.holding && w.from == s.index && w.to + 1 == t.steps.len()),
+            "no wait from #{}: {:?}",
+            s.index,
+            t.spans
+        );
+    }
+    assert!(t
+        .spans
+        .iter()
+        .all(|s| !s.object.starts_with("LockManager._lock.")));
+    let rows = report::fold::rows(&t);
+    for row in &rows.rows {
+        if let report::fold::Row::Step(i) = row {
+            assert!(
+                !t.steps[*i].text.contains("LockManager._lock."),
+                "{:?}",
+                t.steps[*i]
+            );
+        }
+    }
+    let heartbeat = t.lanes.iter().position(|l| l == "heartbeat").unwrap();
+    let held: Vec<_> = t.holds.iter().map(|h| (h.lane, h.lock.as_str())).collect();
+    assert!(held.contains(&(heartbeat, "LockManager._lock")), "{held:?}");
+    assert!(
+        held.contains(&(0, "lock item chroma-words-update-1756250195")),
+        "{held:?}"
+    );
+    assert!(rows.rows.len() <= 16, "{} rows", rows.rows.len());
+}
+
+/// The async runtime's queue and idle waits are bookkeeping: no row, no bar.
+#[test]
+fn the_async_runtime_steps_are_hidden_by_default() {
+    for name in [
+        "async.lease.heartbeat-defaults.pctd3",
+        "async.lock_manager.lock.pctd3",
+    ] {
+        let t = report::Timeline::of(&committed(name), "x.race");
+        let rows = report::fold::rows(&t);
+        for row in &rows.rows {
+            let steps = match row {
+                report::fold::Row::Step(i) => vec![*i],
+                report::fold::Row::Fold(f) => f.steps.clone(),
+            };
+            for i in steps {
+                assert!(
+                    !t.steps[i].text.contains("runtime."),
+                    "{name}: {:?}",
+                    t.steps[i]
+                );
+            }
+        }
+        assert!(t.spans.iter().all(|s| !s.object.starts_with("runtime.")));
+    }
 }

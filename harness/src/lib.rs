@@ -65,6 +65,7 @@ mod backend;
 pub mod check;
 pub(crate) mod fnv;
 pub mod future;
+pub mod history;
 pub mod linearizability;
 pub mod outcome;
 pub mod parallel;

@@ -4,6 +4,7 @@
 
 mod external;
 mod future;
+mod history;
 mod models;
 mod one_line;
 mod outcomes;

@@ -131,7 +131,7 @@ impl fmt::Display for Outcome {
                 write!(
                     f,
                     "not linearizable: no order of these {} of {object}'s {operations} \
-                     operations meets its spec, whatever the others did",
+                     operations meets its spec, even if the others did not happen",
                     minimal.len()
                 )?;
                 crate::history::table::write_table(f, minimal)

@@ -4,15 +4,18 @@ use super::search::linearizable;
 use super::{Operation, Spec};
 
 /// Of a history `ops` that is not linearizable, the indices of the operations that are needed
-/// to show it: every other one is relaxed to pending (it may have taken effect at any time
-/// after its call, with any result, or not at all) and the rest still cannot be linearized.
+/// to show it: every other one is made optional (it may be left out, or take effect inside its
+/// interval with its recorded result) and the rest still cannot be linearized.
 ///
-/// Relaxing only allows more orders, so what is left is a sound witness: if no order explains
-/// the kept operations while the others may do anything, none explains the whole history; and
-/// since a pending operation may also not happen, the kept operations alone cannot be explained
-/// either. Operations are tried in history order, once each: the result is minimal in that no
-/// single kept operation can be relaxed, not necessarily the smallest such set. Pending
-/// operations are never needed. A search that runs out of `left` keeps its operation.
+/// Making an operation optional only allows more orders, so what is kept is a sound witness: if
+/// no order explains the kept operations even when any of the others may not have happened,
+/// none explains the whole history; and the kept operations alone cannot be explained either.
+/// Operations are tried in history order, once each: the result is minimal in that no single
+/// kept operation can be made optional too, not necessarily the smallest such set. Operations
+/// that never returned are never needed. A search that runs out of `left` keeps its operation.
+/// The most search states one attempt to make an operation optional may spend.
+const ATTEMPT_BUDGET: usize = 100_000;
+
 pub fn minimal_history<S: Spec>(
     spec: &S,
     ops: &[&Operation<S::Op, S::Ret>],
@@ -24,7 +27,12 @@ pub fn minimal_history<S: Spec>(
             continue;
         }
         relaxed[k] = true;
-        if linearizable(spec, ops, &relaxed, left) != Some(false) {
+        // One attempt may not spend the whole budget: the others still get theirs.
+        let mut attempt = (*left).min(ATTEMPT_BUDGET);
+        let before = attempt;
+        let still_rejected = linearizable(spec, ops, &relaxed, &mut attempt) == Some(false);
+        *left -= before - attempt;
+        if !still_rejected {
             relaxed[k] = false;
         }
     }

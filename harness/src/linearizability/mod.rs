@@ -109,7 +109,7 @@ pub enum Verdict {
     /// Some sequential order the spec allows respects every precedence.
     Linearizable,
     /// None does. `minimal` are the indices (in history order) of a smallest set of
-    /// operations that already cannot be explained, whatever the others did (see
+    /// operations that already cannot be explained, even if none of the others happened (see
     /// [`minimal_history`]).
     NotLinearizable { minimal: Vec<usize> },
     /// The bound on search states ran out first: nothing is claimed.

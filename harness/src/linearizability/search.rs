@@ -27,15 +27,23 @@ struct Frame<State> {
     state: State,
     next: usize,
     chosen: Option<usize>,
-    /// The earliest return of an operation not yet linearized: only an operation called before
-    /// it may come next (whatever returned earlier must precede it).
+    /// The earliest return of a required operation not yet linearized: only an operation called
+    /// before it may come next (whatever returned earlier must precede it).
     deadline: u64,
+    /// The latest call among the operations linearized: an optional operation that returned
+    /// by then can no longer come next (it preceded that one).
+    frontier: u64,
 }
 
-/// Whether `ops` (one part of a history) are linearizable under `spec`, treating the operations
-/// marked `relaxed` as pending (they may take effect at any time after their call, with any
-/// result, or not at all). `None` when `left` search states ran out first; every new state
-/// spends one.
+/// Whether `ops` (one part of a history) are linearizable under `spec`. Operations marked
+/// `relaxed` are optional: each may be left out, or linearized inside its interval with its
+/// recorded result. An operation that never returned is optional too, and may take effect at
+/// any time after its call, with the result `apply` gives. `None` when `left` search states ran
+/// out first; every new state spends one.
+///
+/// A search state is remembered as (the state, which operations are closed, the frontier),
+/// where closed means linearized, or optional and past its interval: paths that differ only in
+/// which optional operations they left out behind them meet in one state.
 pub(super) fn linearizable<S: Spec>(
     spec: &S,
     ops: &[&Operation<S::Op, S::Ret>],
@@ -43,12 +51,17 @@ pub(super) fn linearizable<S: Spec>(
     left: &mut usize,
 ) -> Option<bool> {
     let n = ops.len();
-    // Operations that must be in the linearization: completed and not relaxed.
     let must: Vec<bool> = (0..n)
         .map(|i| ops[i].ret.is_some() && !relaxed[i])
         .collect();
     let returned: Vec<u64> = (0..n)
-        .map(|i| if must[i] { ops[i].returned } else { u64::MAX })
+        .map(|i| {
+            if ops[i].ret.is_some() {
+                ops[i].returned
+            } else {
+                u64::MAX
+            }
+        })
         .collect();
     let mut missing = must.iter().filter(|&&m| m).count();
     if missing == 0 {
@@ -57,37 +70,50 @@ pub(super) fn linearizable<S: Spec>(
     let mut done = Bits::new(n);
     let deadline = |done: &Bits| {
         (0..n)
-            .filter(|&i| !done.get(i))
+            .filter(|&i| must[i] && !done.get(i))
             .map(|i| returned[i])
             .min()
             .unwrap_or(u64::MAX)
     };
-    let mut seen: HashSet<(Bits, S::State)> = HashSet::new();
+    let closed = |done: &Bits, frontier: u64| {
+        let mut c = done.clone();
+        for i in 0..n {
+            if !must[i] && !c.get(i) && returned[i] <= frontier {
+                c.flip(i);
+            }
+        }
+        c
+    };
+    let mut seen: HashSet<(Bits, u64, S::State)> = HashSet::new();
     let mut stack = vec![Frame {
         state: spec.init(),
         next: 0,
         chosen: None,
         deadline: deadline(&done),
+        frontier: 0,
     }];
     while let Some(top) = stack.last_mut() {
         let mut advanced = None;
         while top.next < n {
             let i = top.next;
             top.next += 1;
-            if done.get(i) || ops[i].called >= top.deadline {
+            let open = !done.get(i) && (must[i] || returned[i] > top.frontier);
+            if !open || ops[i].called >= top.deadline {
                 continue;
             }
-            let next = match (&ops[i].ret, must[i]) {
-                (Some(ret), true) => spec.step(&top.state, &ops[i].op, ret),
-                _ => {
+            let next = match &ops[i].ret {
+                Some(ret) => spec.step(&top.state, &ops[i].op, ret),
+                None => {
                     let mut s = top.state.clone();
                     spec.apply(&mut s, &ops[i].op);
                     Some(s)
                 }
             };
             let Some(next) = next else { continue };
+            let frontier = top.frontier.max(ops[i].called);
             done.flip(i);
-            if seen.contains(&(done.clone(), next.clone())) {
+            let key = (closed(&done, frontier), frontier, next);
+            if seen.contains(&key) {
                 done.flip(i);
                 continue;
             }
@@ -95,12 +121,13 @@ pub(super) fn linearizable<S: Spec>(
                 return None;
             }
             *left -= 1;
-            seen.insert((done.clone(), next.clone()));
-            advanced = Some((i, next));
+            let state = key.2.clone();
+            seen.insert(key);
+            advanced = Some((i, state, frontier));
             break;
         }
         match advanced {
-            Some((i, state)) => {
+            Some((i, state, frontier)) => {
                 if must[i] {
                     missing -= 1;
                     if missing == 0 {
@@ -113,6 +140,7 @@ pub(super) fn linearizable<S: Spec>(
                     next: 0,
                     chosen: Some(i),
                     deadline,
+                    frontier,
                 });
             }
             None => {

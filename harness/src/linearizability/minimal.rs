@@ -14,7 +14,7 @@ use super::{Operation, Spec};
 /// kept operation can be made optional too, not necessarily the smallest such set. Operations
 /// that never returned are never needed. A search that runs out of `left` keeps its operation.
 /// The most search states one attempt to make an operation optional may spend.
-const ATTEMPT_BUDGET: usize = 100_000;
+const ATTEMPT_BUDGET: usize = 20_000;
 
 pub fn minimal_history<S: Spec>(
     spec: &S,

@@ -139,6 +139,24 @@ pub fn check<S: Spec>(spec: &S, history: &[Operation<S::Op, S::Ret>], budget: us
     Verdict::Linearizable
 }
 
+/// Whether `history` is linearizable under `spec`, without a witness when it is not: the
+/// search alone, which [`check`] follows with the minimal history. `None`: `budget` search
+/// states ran out first.
+pub fn is_linearizable<S: Spec>(
+    spec: &S,
+    history: &[Operation<S::Op, S::Ret>],
+    budget: usize,
+) -> Option<bool> {
+    let mut left = budget;
+    for part in partitions(spec, history) {
+        let ops: Vec<&Operation<S::Op, S::Ret>> = part.iter().map(|&i| &history[i]).collect();
+        if !search::linearizable(spec, &ops, &vec![false; ops.len()], &mut left)? {
+            return Some(false);
+        }
+    }
+    Some(true)
+}
+
 /// The indices of `history` split by [`Spec::partition`], each part in history order, the parts
 /// in the order of their first operation.
 fn partitions<S: Spec>(spec: &S, history: &[Operation<S::Op, S::Ret>]) -> Vec<Vec<usize>> {

@@ -23,7 +23,12 @@ const PINNED: &[(&str, &str, Option<usize>, u64)] = &[
     ("lease.linearizable", "fenced-ttl-outlived", None, 3),
     ("lease.linearizable", "fenced-clear-locks", None, 9),
     ("singleton_cache", "double-checked", Some(5), 9_838),
-    ("singleton_cache.linearizable", "double-checked", None, 2_292),
+    (
+        "singleton_cache.linearizable",
+        "double-checked",
+        None,
+        2_292,
+    ),
     ("singleton_cache", "follow-up-regressions", None, 94),
     ("sqlite.ticket_lease", "immediate-rollback", Some(2), 1_211),
     ("sqlite.ticket_lease", "immediate-wal", Some(2), 1_211),

@@ -17,7 +17,9 @@
 //!
 //! The backend is picked at run time ([`Check::backend`]): one build, no feature flags, no
 //! RUSTFLAGS. Every execution ends in an [`Outcome`]: pass, invariant failed, panic, deadlock
-//! (who waits on what), step bound exceeded, or time limit. A failure's trace is written to a
+//! (who waits on what), step bound exceeded, time limit, or not linearizable (a
+//! [`history::History`] of operations no sequential order of its [`linearizability::Spec`]
+//! explains). A failure's trace is written to a
 //! [`RaceFile`], which [`RaceFile::replay`] reproduces step for step, or says where it diverged.
 //!
 //! ```
@@ -66,6 +68,8 @@ pub mod check;
 pub mod choice;
 pub(crate) mod fnv;
 pub mod future;
+pub mod history;
+pub mod linearizability;
 pub mod outcome;
 pub mod parallel;
 pub mod race;

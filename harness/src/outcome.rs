@@ -1,5 +1,6 @@
 //! What one execution ended in, and what a variant expects to end in.
 
+use crate::history::RecordedOp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -24,6 +25,14 @@ pub enum Outcome {
     /// check turns it into [`Verdict::Unsupported`](crate::Verdict::Unsupported), never a
     /// finding, so no race file is written for it.
     Unsupported { reason: String },
+    /// The model's history of operations on `object` ([`crate::history::History`]) has no
+    /// sequential explanation its spec allows: `minimal` are the operations that show it, of
+    /// the `operations` recorded.
+    NotLinearizable {
+        object: String,
+        operations: usize,
+        minimal: Vec<RecordedOp>,
+    },
 }
 
 /// One thread of a deadlock and what it waits on.
@@ -45,6 +54,7 @@ pub enum OutcomeKind {
     StepBound,
     TimeLimit,
     Unsupported,
+    NotLinearizable,
 }
 
 impl Outcome {
@@ -57,6 +67,7 @@ impl Outcome {
             Outcome::StepBound { .. } => OutcomeKind::StepBound,
             Outcome::TimeLimit { .. } => OutcomeKind::TimeLimit,
             Outcome::Unsupported { .. } => OutcomeKind::Unsupported,
+            Outcome::NotLinearizable { .. } => OutcomeKind::NotLinearizable,
         }
     }
 
@@ -75,6 +86,7 @@ impl OutcomeKind {
             OutcomeKind::StepBound => "step-bound",
             OutcomeKind::TimeLimit => "time-limit",
             OutcomeKind::Unsupported => "unsupported",
+            OutcomeKind::NotLinearizable => "not-linearizable",
         }
     }
 }
@@ -111,6 +123,19 @@ impl fmt::Display for Outcome {
                 write!(f, "time limit of {seconds} s ran out inside one execution")
             }
             Outcome::Unsupported { reason } => f.write_str(reason),
+            Outcome::NotLinearizable {
+                object,
+                operations,
+                minimal,
+            } => {
+                write!(
+                    f,
+                    "not linearizable: no order of these {} of {object}'s {operations} \
+                     operations meets its spec, even if the others did not happen",
+                    minimal.len()
+                )?;
+                crate::history::table::write_table(f, minimal)
+            }
         }
     }
 }

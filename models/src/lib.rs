@@ -12,6 +12,7 @@ pub mod async_lock_manager;
 pub mod compaction;
 pub mod dynamo;
 pub mod lease;
+pub mod linearizable;
 pub mod lock_manager;
 pub mod pipeline;
 pub mod pylock;

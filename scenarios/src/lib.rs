@@ -8,6 +8,7 @@
 
 pub mod compaction;
 pub mod lease;
+pub mod linearizable;
 pub mod lock_manager;
 pub mod pipeline;
 pub mod singleton_cache;
@@ -37,7 +38,9 @@ pub fn catalogue() -> Catalogue {
         lock_manager::scenario(),
         lease::redis(),
         lease::dynamodb(),
+        linearizable::lease(),
         singleton_cache::scenario(),
+        linearizable::singleton(),
         sqlite::ticket_lease(),
         sqlite::next_ticket(),
         compaction::scenario(),

@@ -175,6 +175,16 @@ impl Execution {
         self.settle(s);
     }
 
+    /// Record one event of thread `me` and say where it fell: its step index and virtual time.
+    pub(crate) fn record_indexed(&self, me: usize, kind: EventKind) -> (usize, u64) {
+        self.step_point();
+        let mut s = self.lock();
+        let at = (s.events.len(), s.clock);
+        self.push(&mut s, me, kind);
+        self.settle(s);
+        at
+    }
+
     pub(crate) fn record_atomic(&self, me: usize, object: usize, op: &'static str, value: i128) {
         self.record(me, EventKind::Atomic { object, op, value });
     }

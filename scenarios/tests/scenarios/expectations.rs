@@ -84,11 +84,13 @@ fn saved_race_problem(scenario: &str, variant: &Variant, r: &CheckResult) -> Opt
 }
 
 /// The scenarios with an expectation test below; a new scenario must join this list.
-const COVERED: [&str; 12] = [
+const COVERED: [&str; 14] = [
     "lock_manager",
     "lease.redis",
     "lease.dynamodb",
+    "lease.linearizable",
     "singleton_cache",
+    "singleton_cache.linearizable",
     "sqlite.ticket_lease",
     "sqlite.next_ticket",
     "compaction",
@@ -124,6 +126,16 @@ fn lease_redis_meets_its_expectations() {
 #[test]
 fn lease_dynamodb_meets_its_expectations() {
     meets_expectations("lease.dynamodb", Duration::from_secs(3));
+}
+
+#[test]
+fn lease_linearizable_meets_its_expectations() {
+    meets_expectations("lease.linearizable", Duration::from_secs(3));
+}
+
+#[test]
+fn singleton_cache_linearizable_meets_its_expectations() {
+    meets_expectations("singleton_cache.linearizable", Duration::from_secs(3));
 }
 
 #[test]

@@ -63,6 +63,17 @@ pub(crate) enum EventKind {
         duration: u64,
     },
     Woke,
+    /// `thread::park`, or `park_timeout` with its timeout in nanoseconds.
+    Park {
+        timeout: Option<u64>,
+    },
+    Unpark {
+        target: usize,
+    },
+    /// A park ended: by an unpark (or its token), or by the timeout.
+    Unparked {
+        timed_out: bool,
+    },
     Label(Cow<'static, str>),
 }
 
@@ -111,6 +122,7 @@ impl Trace {
                 EventKind::Join { target } => exited[*target],
                 EventKind::Wait { .. }
                 | EventKind::Sleep { .. }
+                | EventKind::Park { .. }
                 | EventKind::Yield
                 | EventKind::Exit => false,
                 _ => true,
@@ -200,6 +212,11 @@ impl Trace {
             EventKind::Yield => "yield".to_string(),
             EventKind::Sleep { duration } => format!("sleep {}", format_nanos(*duration)),
             EventKind::Woke => "woke".to_string(),
+            EventKind::Park { timeout: None } => "park".to_string(),
+            EventKind::Park { timeout: Some(t) } => format!("park_timeout {}", format_nanos(*t)),
+            EventKind::Unpark { target } => format!("unpark {}", thread(target)),
+            EventKind::Unparked { timed_out: false } => "unparked".to_string(),
+            EventKind::Unparked { timed_out: true } => "park timed out".to_string(),
             EventKind::Label(label) => format!("\"{label}\""),
         }
     }

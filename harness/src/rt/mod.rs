@@ -33,6 +33,8 @@ mod mutex;
 mod object;
 /// Panics inside an execution: recorded as outcomes, never printed.
 mod panics;
+/// Parking: `thread::park`, `park_timeout` and `Thread::unpark`, a token per thread.
+mod park;
 /// What an execution has in it: per-thread statuses, objects, events.
 mod state;
 /// Async tasks: names, what each awaits, which thread polls which.

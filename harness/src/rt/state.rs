@@ -16,6 +16,10 @@ pub(super) enum Wait {
         deadline: Option<u64>,
     },
     Join(usize),
+    /// `thread::park`, until an unpark; with a deadline for `park_timeout`.
+    Park {
+        deadline: Option<u64>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,8 +44,10 @@ pub(super) struct State {
     pub failure: Option<Outcome>,
     /// The virtual clock, in nanoseconds since the execution started.
     pub clock: u64,
-    /// Threads whose timed condvar wait ended by its deadline, not by a notification.
+    /// Threads whose timed condvar wait or `park_timeout` ended by its deadline.
     pub timed_out: Vec<bool>,
+    /// Threads unparked while not parked: their next `park` returns at once (std's token).
+    pub park_token: Vec<bool>,
     /// The `notifies` count of the condvar each thread last began waiting on.
     pub wait_from: Vec<u64>,
     /// Replay only: threads that recorded a release (or a condvar wait) whose backend mutex is
@@ -65,6 +71,7 @@ impl State {
             failure: None,
             clock: 0,
             timed_out: per_thread(false),
+            park_token: per_thread(false),
             wait_from: per_thread(0),
             releasing: per_thread(false),
         }
@@ -76,6 +83,7 @@ impl State {
         self.thread_names.push(name.map(Cow::Owned));
         self.status.push(Status::Running);
         self.timed_out.push(false);
+        self.park_token.push(false);
         self.wait_from.push(0);
         self.releasing.push(false);
         id

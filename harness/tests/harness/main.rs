@@ -10,4 +10,5 @@ mod outcomes;
 mod parallel;
 mod race_files;
 mod std_parity;
+mod std_threads;
 mod time;

@@ -34,6 +34,13 @@ pub(crate) struct Execution {
     chaos: OnceLock<u64>,
 }
 
+impl Drop for Execution {
+    fn drop(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(|p| p.into_inner());
+        std::mem::replace(state, State::empty()).recycle();
+    }
+}
+
 impl Execution {
     pub(crate) fn new(backend: Backend, max_steps: usize, replaying: bool) -> Arc<Execution> {
         let park_sync = OnceLock::new();

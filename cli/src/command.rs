@@ -663,6 +663,24 @@ fn reproduce(catalogue: &Catalogue, args: &ReproduceArgs) -> Result<i32, String>
     }
 }
 
+/// A race a user's `cargo test` saved runs a closure of that test, which no catalogue has:
+/// the error says how to replay it where the test is (its variant is the test's name).
+fn saved_by_a_test(catalogue: &Catalogue, race: &RaceFile, file: &Path) -> Result<(), String> {
+    if race.scenario != racecheck::test_api::USER_SCENARIO
+        || catalogue.find(&race.scenario).is_some()
+    {
+        return Ok(());
+    }
+    Err(format!(
+        "{file} was saved by the cargo test `{test}` ({backend}), whose model only that test \
+         has: replay it in that test's crate with {var}={file} cargo test {test}",
+        file = file.display(),
+        test = race.variant,
+        backend = race.backend,
+        var = racecheck::test_api::env::REPLAY,
+    ))
+}
+
 /// `racecheck shrink FILE`.
 fn shrink(catalogue: &Catalogue, args: &ShrinkArgs) -> Result<i32, String> {
     let file = &args.file;
@@ -671,6 +689,7 @@ fn shrink(catalogue: &Catalogue, args: &ShrinkArgs) -> Result<i32, String> {
         time_limit: args::duration(args.time_limit),
     };
     let race = RaceFile::load(file).map_err(|e| e.to_string())?;
+    saved_by_a_test(catalogue, &race, file)?;
     let (_, variant) = race.resolve(catalogue, file).map_err(|e| e.to_string())?;
     output::writable_dir("the directory of", &output::parent_of(file))?;
     let (smaller, shrunk) = quietly(|| race.shrink(variant, budget));
@@ -713,6 +732,7 @@ fn shrink(catalogue: &Catalogue, args: &ShrinkArgs) -> Result<i32, String> {
 
 fn replay(catalogue: &Catalogue, file: &Path) -> Result<i32, String> {
     let race = RaceFile::load(file).map_err(|e| e.to_string())?;
+    saved_by_a_test(catalogue, &race, file)?;
     let (_, variant) = race.resolve(catalogue, file).map_err(|e| e.to_string())?;
     let report = race.replay(variant);
     println!("{}", report.describe(&race));

@@ -6,8 +6,12 @@
 //!   account order.
 //! - [`Settings::get_naive`] checks for a loaded value, and if there is none loads it and
 //!   stores it: two callers both load (check-then-act). [`Settings::get`] loads once.
+//! - [`sum_of_squares_naive`] squares borrowed jobs on scoped workers into a bounded results
+//!   channel and drains it after the scope: the scope's end waits for a worker that waits for
+//!   room. [`sum_of_squares`] drains inside the scope.
 
 use racecheck::sync::atomic::{AtomicUsize, Ordering};
+use racecheck::sync::mpsc::named_sync_channel;
 use racecheck::sync::{Arc, Mutex};
 use racecheck::thread;
 
@@ -117,4 +121,33 @@ pub fn two_readers(get: fn(&Settings) -> Arc<String>) {
         "settings loaded {} times",
         settings.loads()
     );
+}
+
+/// Squares `jobs` on one scoped worker per job, each sending to a results channel of bound 1.
+fn square_workers<'scope>(
+    s: &'scope thread::Scope<'scope, '_>,
+    jobs: &'scope [u64],
+    results: racecheck::sync::mpsc::SyncSender<u64>,
+) {
+    for job in jobs {
+        let results = results.clone();
+        s.spawn(move || results.send(job * job).unwrap());
+    }
+}
+
+/// The bug: the results are read once the scope is over, but the scope's end waits for every
+/// worker, and all but one wait for room in the channel.
+pub fn sum_of_squares_naive(jobs: &[u64]) -> u64 {
+    let (results, sums) = named_sync_channel("results", 1);
+    thread::scope(|s| square_workers(s, jobs, results));
+    sums.iter().sum()
+}
+
+/// The fix: read the results inside the scope, while the workers run.
+pub fn sum_of_squares(jobs: &[u64]) -> u64 {
+    let (results, sums) = named_sync_channel("results", 1);
+    thread::scope(|s| {
+        square_workers(s, jobs, results);
+        sums.iter().sum()
+    })
 }

@@ -2,7 +2,9 @@
 //! model backend and classified.
 
 use racecheck::{BackendKind, Check, OutcomeKind};
-use racecheck_example::{opposite_transfers, two_readers, Bank, Settings};
+use racecheck_example::{
+    opposite_transfers, sum_of_squares, sum_of_squares_naive, two_readers, Bank, Settings,
+};
 
 fn ordered_transfers() {
     opposite_transfers(Bank::transfer)
@@ -18,6 +20,30 @@ fn locked_readers() {
 
 fn naive_readers() {
     two_readers(Settings::get_naive)
+}
+
+fn draining_squares() {
+    racecheck::invariant!(sum_of_squares(&[1, 2]) == 5);
+}
+
+fn naive_squares() {
+    racecheck::invariant!(sum_of_squares_naive(&[1, 2]) == 5);
+}
+
+#[test]
+fn draining_inside_the_scope_passes_everywhere() {
+    // Three threads and a channel's lock and condvars are too many interleavings to explore
+    // them all in a test: loom up to 2 preemptions, DFS its first 2,000 schedules.
+    let loom = Check::new(draining_squares)
+        .backend(BackendKind::Loom)
+        .preemption_bound(Some(2))
+        .run();
+    assert!(loom.complete, "{} executions", loom.executions);
+    loom.assert_passes();
+    racecheck::check_dfs(draining_squares, Some(2_000));
+    racecheck::check_pct(draining_squares, 1_000, 3);
+    racecheck::check_random(draining_squares, 1_000);
+    racecheck::check_threads(draining_squares, 200);
 }
 
 #[test]
@@ -56,5 +82,14 @@ fn the_bugs_are_found_by_every_model_backend() {
         let lazy = Check::new(naive_readers).backend(backend).run();
         let f = lazy.assert_found(OutcomeKind::Invariant);
         assert!(f.outcome.to_string().contains("settings loaded 2 times"));
+        let squares = Check::new(naive_squares).backend(backend).run();
+        let f = squares.assert_found(OutcomeKind::Deadlock);
+        assert!(
+            f.outcome
+                .to_string()
+                .contains("waits on condvar results.full"),
+            "{backend}: {}",
+            f.outcome
+        );
     }
 }

@@ -6,6 +6,10 @@
 
 use crate::rt::{self, Backend};
 use std::io;
+use std::time::Duration;
+
+mod scope;
+pub use scope::{scope, Scope, ScopedJoinHandle};
 
 /// Spawn a model thread named `thread-N`.
 pub fn spawn<F, T>(f: F) -> JoinHandle<T>
@@ -27,6 +31,21 @@ pub fn yield_now() {
     }
 }
 
+/// Block until this thread's token is given ([`Thread::unpark`]), and take it; at once if
+/// it was given before. std lets `park` return spuriously; racecheck never does, under any
+/// backend: code that is right under std loops on its condition anyway.
+pub fn park() {
+    let exec = rt::with(std::sync::Arc::clone);
+    exec.park(rt::me(), None);
+}
+
+/// Like [`park`], but return once `timeout` of virtual time has passed (the clock moves when
+/// no thread can run), also under real threads.
+pub fn park_timeout(timeout: Duration) {
+    let exec = rt::with(std::sync::Arc::clone);
+    exec.park(rt::me(), Some(timeout));
+}
+
 /// The current model thread: its index (0 is main, then in spawn order) and name.
 pub fn current() -> Thread {
     rt::with(|exec| {
@@ -46,6 +65,13 @@ pub struct Thread {
 }
 
 impl Thread {
+    /// Give the thread its token: it returns from its current [`park`], or else its next
+    /// one returns at once.
+    pub fn unpark(&self) {
+        let exec = rt::with(std::sync::Arc::clone);
+        exec.unpark(rt::me(), self.index);
+    }
+
     /// The thread's index in this execution: 0 for main, then in spawn order.
     pub fn id(&self) -> usize {
         self.index
@@ -128,6 +154,19 @@ impl Builder {
             inner,
         })
     }
+
+    /// Spawn a thread of `scope` that may borrow what outlives the scope, like std's.
+    pub fn spawn_scoped<'scope, 'env, F, T>(
+        self,
+        scope: &'scope Scope<'scope, 'env>,
+        f: F,
+    ) -> io::Result<ScopedJoinHandle<'scope, T>>
+    where
+        F: FnOnce() -> T + Send + 'scope,
+        T: Send + 'scope,
+    {
+        scope.spawn_with(self, f)
+    }
 }
 
 /// The most threads loom explores, the main thread included.
@@ -152,14 +191,21 @@ impl<T> JoinHandle<T> {
     pub fn join(self) -> std::thread::Result<T> {
         let exec = rt::with(std::sync::Arc::clone);
         let me = rt::me();
-        exec.before_join(me, self.index);
-        let result = match self.inner {
+        let index = self.index;
+        exec.before_join(me, index);
+        let result = self.join_backend();
+        exec.after_join(me, index);
+        result
+    }
+
+    /// Join through the backend alone, with no step: what a real-threads scope does before it
+    /// unwinds, once the execution has failed (its threads then unwind at their next step).
+    fn join_backend(self) -> std::thread::Result<T> {
+        match self.inner {
             JoinInner::Loom(h) => h.join(),
             JoinInner::Shuttle(h) => h.join(),
             JoinInner::Real(h) => h.join(),
-        };
-        exec.after_join(me, self.index);
-        result
+        }
     }
 
     /// The joined thread's identity.

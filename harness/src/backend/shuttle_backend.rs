@@ -124,7 +124,7 @@ impl Scheduler for StopOnFailure {
         if STOPPING.get() {
             return None;
         }
-        if rt::current().is_some_and(|e| e.is_aborted()) {
+        if rt::current_is_aborted() {
             if let Some(c) = current.filter(|c| runnable.iter().any(|t| t.id() == *c)) {
                 return Some(c);
             }

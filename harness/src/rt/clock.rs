@@ -167,7 +167,7 @@ impl Execution {
         }
         let deadline = |st: &Status| match *st {
             Status::Sleeping { until } => Some(until),
-            Status::Blocked(Wait::Condvar { deadline, .. }) => deadline,
+            Status::Blocked(Wait::Condvar { deadline, .. } | Wait::Park { deadline }) => deadline,
             _ => None,
         };
         let Some(next) = s.status.iter().filter_map(deadline).min() else {
@@ -192,6 +192,11 @@ impl Execution {
                     s.timed_out[t] = true;
                     s.condvar(condvar).timed_waiters -= 1;
                     s.status[t] = Status::Blocked(Wait::Mutex(mutex));
+                    due.push(t);
+                }
+                Status::Blocked(Wait::Park { deadline: Some(d) }) if d <= s.clock => {
+                    s.timed_out[t] = true;
+                    s.status[t] = Status::Running;
                     due.push(t);
                 }
                 _ => {}

@@ -18,6 +18,8 @@ impl State {
                 cv.tokens == 0 || cv.notifies == self.wait_from[t] || self.is_held(mutex)
             }
             Status::Blocked(Wait::Join(u)) => self.status[u] != Status::Finished,
+            // An unpark makes it run at once, so while it parks it waits on another thread.
+            Status::Blocked(Wait::Park { .. }) => true,
         }
     }
 
@@ -36,6 +38,9 @@ impl State {
                 self.object_name(condvar)
             )),
             Status::Blocked(Wait::Join(u)) => Some(format!("join of {}", self.thread_name(u))),
+            Status::Blocked(Wait::Park { .. }) => {
+                Some("unpark (parked, no unpark will come)".into())
+            }
             _ => None,
         };
         self.status

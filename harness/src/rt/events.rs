@@ -63,6 +63,17 @@ pub(crate) enum EventKind {
         duration: u64,
     },
     Woke,
+    /// `thread::park`, or `park_timeout` with its timeout in nanoseconds.
+    Park {
+        timeout: Option<u64>,
+    },
+    Unpark {
+        target: usize,
+    },
+    /// A park ended: by an unpark (or its token), or by the timeout.
+    Unparked {
+        timed_out: bool,
+    },
     Label(Cow<'static, str>),
     /// A choice the model left open (see `rt::choice`): option `index` of `of`, shown as the
     /// model's value reads.
@@ -157,6 +168,7 @@ impl Trace {
                 EventKind::Join { target } => exited[*target],
                 EventKind::Wait { .. }
                 | EventKind::Sleep { .. }
+                | EventKind::Park { .. }
                 | EventKind::Yield
                 | EventKind::Exit => false,
                 _ => true,
@@ -246,6 +258,11 @@ impl Trace {
             EventKind::Yield => "yield".to_string(),
             EventKind::Sleep { duration } => format!("sleep {}", format_nanos(*duration)),
             EventKind::Woke => "woke".to_string(),
+            EventKind::Park { timeout: None } => "park".to_string(),
+            EventKind::Park { timeout: Some(t) } => format!("park_timeout {}", format_nanos(*t)),
+            EventKind::Unpark { target } => format!("unpark {}", thread(target)),
+            EventKind::Unparked { timed_out: false } => "unparked".to_string(),
+            EventKind::Unparked { timed_out: true } => "park timed out".to_string(),
             EventKind::Label(label) => format!("\"{label}\""),
             EventKind::Choice {
                 label,

@@ -29,14 +29,28 @@ pub(crate) struct Execution {
     pub(super) tasks: Mutex<Tasks>,
     /// Real backend: the paused tokio clock's start, once a `future::block_on` began.
     pub(crate) tokio_start: OnceLock<tokio::time::Instant>,
+    /// loom: what carries `unpark`'s happens-before edge to the `park` it ends (see `park`).
+    pub(super) park_sync: OnceLock<loom::sync::atomic::AtomicUsize>,
     /// Real backend: the seed of this run's chaos (see [`super::chaos`]), if it is on.
     chaos: OnceLock<u64>,
     /// The choices the model leaves open, and where their values come from.
     choices: Mutex<Choices>,
 }
 
+impl Drop for Execution {
+    fn drop(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(|p| p.into_inner());
+        std::mem::replace(state, State::empty()).recycle();
+    }
+}
+
 impl Execution {
     pub(crate) fn new(backend: Backend, max_steps: usize, replaying: bool) -> Arc<Execution> {
+        let park_sync = OnceLock::new();
+        if backend == Backend::Loom {
+            // Made by main before it spawns: loom sees every thread's use come after it.
+            let _ = park_sync.set(Default::default());
+        }
         Arc::new(Execution {
             backend,
             max_steps,
@@ -47,6 +61,7 @@ impl Execution {
             real_wake: Condvar::new(),
             tasks: Mutex::new(Tasks::default()),
             tokio_start: OnceLock::new(),
+            park_sync,
             chaos: OnceLock::new(),
             choices: Mutex::new(Choices::default()),
         })

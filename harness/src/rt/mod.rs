@@ -37,6 +37,8 @@ mod mutex;
 mod object;
 /// Panics inside an execution: recorded as outcomes, never printed.
 mod panics;
+/// Parking: `thread::park`, `park_timeout` and `Thread::unpark`, a token per thread.
+mod park;
 /// What an execution has in it: per-thread statuses, objects, events.
 mod state;
 /// Async tasks: names, what each awaits, which thread polls which.
@@ -95,6 +97,11 @@ pub(crate) fn current() -> Option<Arc<Execution>> {
     CURRENT.with(|c| c.borrow().clone())
 }
 
+/// Whether an execution is current on this OS thread (without cloning its handle).
+pub(crate) fn in_execution() -> bool {
+    CURRENT.with(|c| c.borrow().is_some())
+}
+
 pub(crate) fn set_current(exec: Option<Arc<Execution>>) {
     CURRENT.with(|c| *c.borrow_mut() = exec);
 }
@@ -104,12 +111,30 @@ pub(crate) fn set_current(exec: Option<Arc<Execution>>) {
 /// shuttle numbers its tasks in spawn order from 0, as the facade numbers threads (every spawn
 /// goes through the facade), so a task id is the thread index; the replay scheduler relies on
 /// the same fact.
+#[track_caller]
 pub(crate) fn me() -> usize {
-    with(|exec| match exec.backend {
+    with(|exec| me_in(exec))
+}
+
+fn me_in(exec: &Execution) -> usize {
+    match exec.backend {
         Backend::Loom => LOOM_ME.with(|m| m.get()),
         Backend::Shuttle => usize::from(shuttle::current::me()),
         Backend::Real => REAL_ME.with(|m| m.get()),
-    })
+    }
+}
+
+/// The current execution and the model thread running now, in one lookup: what every
+/// facade operation starts with.
+#[track_caller]
+pub(crate) fn current_and_me() -> (Arc<Execution>, usize) {
+    with(|exec| (exec.clone(), me_in(exec)))
+}
+
+/// Whether there is a current execution and it has failed: asked at every scheduling
+/// decision, so without cloning the execution's handle.
+pub(crate) fn current_is_aborted() -> bool {
+    CURRENT.with(|c| c.borrow().as_ref().is_some_and(|e| e.is_aborted()))
 }
 
 pub(crate) fn set_me(backend: Backend, index: usize) {

@@ -52,7 +52,13 @@ impl Execution {
         let mut s = self.lock();
         self.push(&mut s, me, kind);
         s.status[me] = Status::Blocked(wait);
-        let wake = self.when_all_stuck(&mut s);
+        // Only a thread that cannot go on (a held mutex, a live join…) can leave every thread
+        // stuck: a free mutex's locker skips the scan.
+        let wake = if s.stuck(me) {
+            self.when_all_stuck(&mut s)
+        } else {
+            Default::default()
+        };
         self.settle_and_wake(s, wake);
     }
 }

@@ -26,6 +26,8 @@ enum MutexInner<T> {
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct MutexGuard<'a, T> {
     mutex: &'a Mutex<T>,
+    /// The execution it was taken in: its release is recorded there, with no lookup.
+    exec: Arc<Execution>,
     me: usize,
     inner: Option<GuardInner<'a, T>>,
 }
@@ -65,17 +67,16 @@ impl<T> Mutex<T> {
     /// Acquire the lock, blocking until it is free. Never returns an error: an execution ends
     /// at its first panic, so a poisoned lock is never seen.
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
-        let exec = current();
-        let me = rt::me();
+        let (exec, me) = rt::current_and_me();
         exec.before_lock(me, self.id);
         let inner = self.relock_inner();
-        let guard = MutexGuard {
+        exec.after_lock(me, self.id);
+        Ok(MutexGuard {
             mutex: self,
+            exec,
             me,
             inner: Some(inner),
-        };
-        exec.after_lock(me, self.id);
-        Ok(guard)
+        })
     }
 }
 
@@ -100,13 +101,13 @@ impl<T> Mutex<T> {
         };
         match inner {
             Some(inner) => {
-                let guard = MutexGuard {
+                exec.after_lock(me, self.id);
+                Ok(MutexGuard {
                     mutex: self,
+                    exec,
                     me,
                     inner: Some(inner),
-                };
-                exec.after_lock(me, self.id);
-                Ok(guard)
+                })
             }
             None => {
                 let object = self.id;
@@ -173,8 +174,9 @@ impl<T> DerefMut for MutexGuard<'_, T> {
 
 impl<T> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
-        if let Some(exec) = rt::current() {
-            exec.release(self.me, self.mutex.id);
+        // Not after its execution is over (a guard a failed execution's teardown drops late).
+        if rt::in_execution() {
+            self.exec.release(self.me, self.mutex.id);
         }
         self.inner.take();
     }
@@ -320,6 +322,7 @@ impl Condvar {
         let timed_out = exec.after_wait(me, self.id, mutex, timed);
         let guard = MutexGuard {
             mutex: mutex_ref,
+            exec,
             me,
             inner: Some(woken),
         };

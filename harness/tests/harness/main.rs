@@ -13,4 +13,5 @@ mod outcomes;
 mod parallel;
 mod race_files;
 mod std_parity;
+mod std_threads;
 mod time;

@@ -9,7 +9,7 @@ use racecheck::{invariant, thread, BackendKind, Check, Outcome, OutcomeKind};
 const SEQ: Ordering = Ordering::SeqCst;
 
 /// `body` passes under every backend (loom and DFS: every execution).
-fn passes_everywhere(body: fn()) {
+pub(crate) fn passes_everywhere(body: fn()) {
     for backend in BackendKind::ALL {
         let exhaustive = matches!(backend, BackendKind::Loom | BackendKind::Dfs);
         let budget = if exhaustive { 100_000 } else { 300 };

@@ -374,3 +374,35 @@ fn outputs_that_cannot_be_written_are_refused_before_the_work() {
     assert_one_line_error(&run, "--report file/run: ");
     assert!(tree(d) == before);
 }
+
+#[test]
+fn replaying_a_race_a_cargo_test_saved_says_how_to_replay_it_there() {
+    use racecheck::{BackendKind, Check};
+    // What `racecheck::check_pct` in a user's test `tests::abba` saves.
+    let r = Check::new(|| {
+        let m = racecheck::sync::Mutex::named("m", ());
+        let _a = m.lock().unwrap();
+        let _b = m.lock().unwrap();
+    })
+    .backend(BackendKind::Pct)
+    .run();
+    let f = r.failure.clone().expect("locking a held mutex deadlocks");
+    let race = RaceFile::from_failure(racecheck::test_api::USER_SCENARIO, "tests::abba", &r, &f);
+    let dir = tempfile::tempdir().unwrap();
+    let path = race.save_new(dir.path()).unwrap();
+    let file = path.to_str().unwrap();
+    for command in ["replay", "shrink"] {
+        let before = tree(dir.path());
+        let out = racecheck_in(dir.path(), &[command, file]);
+        assert_one_line_error(
+            &out,
+            &format!("replay it in that test's crate with RACECHECK_REPLAY={file} cargo test tests::abba"),
+        );
+        assert!(stderr(&out).contains("saved by the cargo test `tests::abba` (pct(d=3))"));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "", "{command}");
+        assert!(
+            tree(dir.path()) == before,
+            "{command} changed its directory"
+        );
+    }
+}

@@ -104,6 +104,7 @@ impl State {
             park_token: Vec::new(),
             wait_from: Vec::new(),
             releasing: Vec::new(),
+            model_locks: Default::default(),
         }
     }
 
@@ -147,6 +148,7 @@ impl State {
         }
         self.wait_from.clear();
         self.wait_from.push(0);
+        self.model_locks = Default::default();
     }
 
     /// A new thread's entries; its index.

@@ -281,7 +281,7 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
 
 fn select<'c>(catalogue: &'c Catalogue, names: &[String]) -> Result<Vec<&'c Scenario>, String> {
     if names.is_empty() {
-        return Ok(catalogue.scenarios.iter().collect());
+        return Ok(catalogue.everything().collect());
     }
     let mut out: Vec<&Scenario> = Vec::new();
     for name in names {

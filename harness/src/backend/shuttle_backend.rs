@@ -193,6 +193,8 @@ pub(super) fn run_scheduler(
             .run(move || t.execute(Backend::Shuttle, max_steps, replaying, &body))
     }));
     let stopped = STOPPING.replace(false);
+    // The schedulers that asked for announcements leave them on; no other backend wants them.
+    rt::next_op::watch(false);
     match result {
         Ok(_) if stopped || tracker.latest_failed() => tracker.failed(Box::new(rt::Abort)),
         Ok(executions) => tracker.passed(

@@ -190,12 +190,30 @@ impl ReadsFromScheduler {
         if self.corpus.is_empty() || self.rng.below(4) == 0 {
             return Vec::new();
         }
-        let kept = &self.corpus[self.rng.below(self.corpus.len())];
-        let mut constraints = kept.constraints.clone();
+        let pick = self.rng.below(self.corpus.len());
+        let mut constraints = self.corpus[pick].constraints.clone();
         if !constraints.is_empty() && self.rng.below(4) == 0 {
             constraints.remove(self.rng.below(constraints.len()));
             return constraints;
         }
+        // A few draws, and the first that asks for a pair no execution has shown yet: a
+        // constraint every execution meets anyway steers nothing.
+        let mut wanted = self.draw(pick);
+        for _ in 0..MUTATION_DRAWS {
+            if !self.seen.contains(&wanted) {
+                break;
+            }
+            wanted = self.draw(pick);
+        }
+        constraints.retain(|c| c.read != wanted.read);
+        constraints.push(wanted);
+        constraints
+    }
+
+    /// One mutation of kept execution `pick`: one of its reads told to read from the initial
+    /// value (half the time) or from another of its writes to that object.
+    fn draw(&mut self, pick: usize) -> ReadsFrom {
+        let kept = &self.corpus[pick];
         let read = kept.reads[self.rng.below(kept.reads.len())];
         let writes: Vec<Site> = kept
             .writes
@@ -203,17 +221,17 @@ impl ReadsFromScheduler {
             .filter(|w| w.object == read.object && **w != read)
             .copied()
             .collect();
-        // Half the time the initial value: the read before every write to its object.
         let write = if writes.is_empty() || self.rng.below(2) == 0 {
             None
         } else {
             Some(writes[self.rng.below(writes.len())])
         };
-        constraints.retain(|c| c.read != read);
-        constraints.push(ReadsFrom { write, read });
-        constraints
+        ReadsFrom { write, read }
     }
 }
+
+/// How many mutations to draw looking for a pair not seen yet.
+const MUTATION_DRAWS: usize = 8;
 
 impl Scheduler for ReadsFromScheduler {
     fn new_execution(&mut self) -> Option<Schedule> {

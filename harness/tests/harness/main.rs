@@ -9,5 +9,6 @@ mod one_line;
 mod outcomes;
 mod parallel;
 mod race_files;
+mod schedulers;
 mod std_parity;
 mod time;

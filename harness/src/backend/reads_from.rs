@@ -24,6 +24,13 @@ use super::rng::Rng;
 use crate::rt::{self, next_op::Op};
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
+
+/// FNV-1a for the tables below: a few lookups a step, where std's SipHash cost a third of an
+/// execution on a 20-thread model. Keys are the model's own, so no adversary picks them.
+type Fast = BuildHasherDefault<crate::fnv::Fnv>;
+type Map<K, V> = HashMap<K, V, Fast>;
+type Set<K> = HashSet<K, Fast>;
 
 /// An operation named across executions: its thread's kind, its object, and its rank among
 /// that thread's accesses to the object.
@@ -66,7 +73,7 @@ pub(crate) struct ReadsFromScheduler {
     ops: NextOps,
     priorities: Priorities,
     corpus: Vec<Kept>,
-    seen: HashSet<ReadsFrom>,
+    seen: Set<ReadsFrom>,
     run: Run,
 }
 
@@ -75,16 +82,29 @@ pub(crate) struct ReadsFromScheduler {
 struct Run {
     constraints: Vec<(ReadsFrom, Standing)>,
     kinds: Vec<Option<u64>>,
-    counts: HashMap<(usize, u64), u32>,
-    last_write: HashMap<u64, Site>,
+    counts: Map<(usize, u64), u32>,
+    last_write: Map<u64, Site>,
     reads: Vec<Site>,
     writes: Vec<Site>,
-    noted_reads: HashSet<Site>,
-    noted_writes: HashSet<Site>,
+    noted_reads: Set<Site>,
+    noted_writes: Set<Site>,
     new_pair: bool,
 }
 
 impl Run {
+    /// Empty for the next execution, keeping the tables' memory.
+    fn clear(&mut self) {
+        self.constraints.clear();
+        self.kinds.clear();
+        self.counts.clear();
+        self.last_write.clear();
+        self.reads.clear();
+        self.writes.clear();
+        self.noted_reads.clear();
+        self.noted_writes.clear();
+        self.new_pair = false;
+    }
+
     fn kind(&mut self, t: usize) -> u64 {
         if self.kinds.len() <= t {
             self.kinds.resize(t + 1, None);
@@ -125,7 +145,7 @@ impl Run {
     }
 
     /// Thread `t` did `op`: count it, note what it read from and wrote.
-    fn ran(&mut self, t: usize, op: Op, seen: &mut HashSet<ReadsFrom>) {
+    fn ran(&mut self, t: usize, op: Op, seen: &mut Set<ReadsFrom>) {
         let site = self.site(t, op);
         *self.counts.entry((t, op.object)).or_insert(0) += 1;
         if op.access.reads() {
@@ -160,7 +180,7 @@ impl ReadsFromScheduler {
             ops: NextOps::default(),
             priorities: Priorities::default(),
             corpus: Vec::new(),
-            seen: HashSet::new(),
+            seen: Set::default(),
             run: Run::default(),
         }
     }
@@ -170,18 +190,19 @@ impl ReadsFromScheduler {
         if let Some((t, Some(op))) = self.priorities.take_ran() {
             self.run.ran(t, op, &mut self.seen);
         }
-        let run = std::mem::take(&mut self.run);
+        let run = &mut self.run;
         if run.new_pair && !run.reads.is_empty() {
             let kept = Kept {
-                constraints: run.constraints.into_iter().map(|(c, _)| c).collect(),
-                reads: run.reads,
-                writes: run.writes,
+                constraints: run.constraints.iter().map(|(c, _)| *c).collect(),
+                reads: run.reads.clone(),
+                writes: run.writes.clone(),
             };
             if self.corpus.len() == CORPUS {
                 self.corpus.remove(0);
             }
             self.corpus.push(kept);
         }
+        run.clear();
     }
 
     /// The next abstract schedule: none a quarter of the time (or while the corpus is empty),

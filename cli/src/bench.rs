@@ -1,13 +1,19 @@
 //! How fast each scheduler finds each bug: the bug-finding table of `racecheck bench`.
 //!
-//! For every variant that must fail and every scheduler (random, PCT d=1,2,3, DFS, loom, and
-//! real threads as the baseline a user would otherwise have), the executions and the wall time
+//! For every variant that must fail and every column (a backend, and PCT's depth: random, PCT
+//! d=1,2,3, DFS, loom, real threads as the baseline a user would otherwise have, URW, POS,
+//! reads-from and the portfolio), the executions and the wall time
 //! to the first failure of the expected kind, median over seeds, with a cap. Random, PCT and
 //! real threads run once per seed (real threads are seeded only by chance: each run is a fresh
 //! try). loom and DFS are deterministic and run once; the table says so rather than repeating
 //! them. A run that does not find the bug within the cap counts as above every finding, so a
 //! median can be "not found within the cap" too. Runs use one worker each, so wall times are
 //! comparable across schedulers.
+//!
+//! `--demo` measures the demo suite (`demo.*`, named-only scenarios) instead, under the seeded
+//! schedulers and DFS (loom runs at most 5 threads; real threads of 100 threads for 20 seeds
+//! would take the table's whole time), beside the published figures for the same programs,
+//! into a section of its own.
 
 use racecheck::check::BackendKind;
 use racecheck::scenario::{Catalogue, Variant};
@@ -16,50 +22,88 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-/// One column of the table.
+/// One column of the table: a backend, with PCT's depth.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scheduler {
+pub enum Column {
     Random,
     Pct(usize),
     Dfs,
     Loom,
     Threads,
+    Urw,
+    Pos,
+    ReadsFrom,
+    Portfolio,
 }
 
-impl Scheduler {
-    /// The columns, in the table's order.
-    pub const ALL: [Scheduler; 7] = [
-        Scheduler::Random,
-        Scheduler::Pct(1),
-        Scheduler::Pct(2),
-        Scheduler::Pct(3),
-        Scheduler::Dfs,
-        Scheduler::Loom,
-        Scheduler::Threads,
+impl Column {
+    /// The columns a table of these options has.
+    pub fn of(options: &TableOptions) -> &'static [Column] {
+        if options.demo {
+            &Column::DEMO
+        } else {
+            &Column::ALL
+        }
+    }
+
+    /// The catalogue table's columns, in order.
+    pub const ALL: [Column; 11] = [
+        Column::Random,
+        Column::Pct(1),
+        Column::Pct(2),
+        Column::Pct(3),
+        Column::Dfs,
+        Column::Loom,
+        Column::Threads,
+        Column::Urw,
+        Column::Pos,
+        Column::ReadsFrom,
+        Column::Portfolio,
+    ];
+
+    /// The demo table's columns: the shuttle family (loom runs at most 5 threads; real
+    /// threads of 100 OS threads for 20 seeds would take the table's whole time).
+    pub const DEMO: [Column; 8] = [
+        Column::Random,
+        Column::Pct(2),
+        Column::Pct(3),
+        Column::Dfs,
+        Column::Urw,
+        Column::Pos,
+        Column::ReadsFrom,
+        Column::Portfolio,
     ];
 
     pub fn label(self) -> String {
         match self {
-            Scheduler::Pct(d) => format!("pct d={d}"),
-            Scheduler::Random => "random".into(),
-            Scheduler::Dfs => "dfs".into(),
-            Scheduler::Loom => "loom".into(),
-            Scheduler::Threads => "threads (stress)".into(),
+            Column::Pct(d) => format!("pct d={d}"),
+            Column::Random => "random".into(),
+            Column::Dfs => "dfs".into(),
+            Column::Loom => "loom".into(),
+            Column::Threads => "threads (stress)".into(),
+            Column::Urw => "urw".into(),
+            Column::Pos => "pos".into(),
+            Column::ReadsFrom => "reads-from".into(),
+            Column::Portfolio => "portfolio".into(),
         }
     }
 
     /// loom and DFS explore in a fixed order: one run says all there is.
     pub fn is_deterministic(self) -> bool {
-        matches!(self, Scheduler::Dfs | Scheduler::Loom)
+        matches!(self, Column::Dfs | Column::Loom)
     }
 
     fn backend(self) -> BackendKind {
         match self {
-            Scheduler::Random => BackendKind::Random,
-            Scheduler::Pct(_) => BackendKind::Pct,
-            Scheduler::Dfs => BackendKind::Dfs,
-            Scheduler::Loom => BackendKind::Loom,
-            Scheduler::Threads => BackendKind::Threads,
+            Column::Random => BackendKind::Random,
+            Column::Pct(_) => BackendKind::Pct,
+            Column::Dfs => BackendKind::Dfs,
+            Column::Loom => BackendKind::Loom,
+            Column::Threads => BackendKind::Threads,
+            Column::Urw => BackendKind::Urw,
+            Column::Pos => BackendKind::Pos,
+            Column::ReadsFrom => BackendKind::ReadsFrom,
+            Column::Portfolio => BackendKind::Portfolio,
         }
     }
 }
@@ -76,6 +120,8 @@ pub struct TableOptions {
     pub time_cap: Duration,
     /// Scenario names or prefixes; every scenario when empty.
     pub scenarios: Vec<String>,
+    /// The demo suite (its own columns and section) instead of the catalogue.
+    pub demo: bool,
 }
 
 impl Default for TableOptions {
@@ -85,6 +131,7 @@ impl Default for TableOptions {
             cap: 1000,
             time_cap: Duration::from_secs(5),
             scenarios: Vec::new(),
+            demo: false,
         }
     }
 }
@@ -102,7 +149,7 @@ pub struct Run {
 /// One cell: a scheduler's runs on one variant.
 #[derive(Clone, Debug)]
 pub struct Cell {
-    pub scheduler: Scheduler,
+    pub column: Column,
     pub runs: Vec<Run>,
     /// The catalogue says this backend does not reach the bug.
     pub beyond_reach: bool,
@@ -162,18 +209,35 @@ fn failing_executions(variant: &Variant) -> u64 {
 
 impl Row {
     /// The scheduler with the fewest median executions to the failure, and that median.
-    pub fn best(&self) -> Option<(Scheduler, u64)> {
+    pub fn best(&self) -> Option<(Column, u64)> {
         self.cells
             .iter()
-            .filter_map(|c| c.median().map(|(e, _)| (c.scheduler, e)))
+            .filter_map(|c| c.median().map(|(e, _)| (c.column, e)))
             .min_by_key(|(_, e)| *e)
     }
 
     /// The best PCT depth's median executions.
+    /// The portfolio's median executions.
+    pub fn portfolio(&self) -> Option<u64> {
+        self.cells
+            .iter()
+            .find(|c| c.column == Column::Portfolio)
+            .and_then(|c| c.median().map(|(e, _)| e))
+    }
+
+    /// The best median of a single scheduler (every column but the portfolio).
+    pub fn best_single(&self) -> Option<u64> {
+        self.cells
+            .iter()
+            .filter(|c| c.column != Column::Portfolio)
+            .filter_map(|c| c.median().map(|(e, _)| e))
+            .min()
+    }
+
     pub fn best_pct(&self) -> Option<u64> {
         self.cells
             .iter()
-            .filter(|c| matches!(c.scheduler, Scheduler::Pct(_)))
+            .filter(|c| matches!(c.column, Column::Pct(_)))
             .filter_map(|c| c.median().map(|(e, _)| e))
             .min()
     }
@@ -194,7 +258,11 @@ pub fn finding_table(
     progress: impl Fn(&Row),
 ) -> Table {
     let mut rows = Vec::new();
-    for scenario in &catalogue.scenarios {
+    for scenario in catalogue
+        .scenarios
+        .iter()
+        .filter(|s| s.opt_in == options.demo)
+    {
         let selected = options.scenarios.is_empty()
             || options
                 .scenarios
@@ -207,10 +275,10 @@ pub fn finding_table(
             if variant.expect == Expect::Pass {
                 continue;
             }
-            let cells = Scheduler::ALL
+            let cells = Column::of(options)
                 .iter()
                 .map(|&s| Cell {
-                    scheduler: s,
+                    column: s,
                     runs: runs(variant, s, options),
                     beyond_reach: variant.is_beyond_reach(s.backend()),
                 })
@@ -231,7 +299,7 @@ pub fn finding_table(
     }
 }
 
-fn runs(variant: &Variant, scheduler: Scheduler, options: &TableOptions) -> Vec<Run> {
+fn runs(variant: &Variant, scheduler: Column, options: &TableOptions) -> Vec<Run> {
     let seeds = if scheduler.is_deterministic() {
         1
     } else {
@@ -246,7 +314,7 @@ fn runs(variant: &Variant, scheduler: Scheduler, options: &TableOptions) -> Vec<
                 .executions(options.cap)
                 .time_limit(options.time_cap)
                 .workers(1);
-            if let Scheduler::Pct(d) = scheduler {
+            if let Column::Pct(d) = scheduler {
                 check = check.depth(d);
             }
             let r = check.run();
@@ -300,15 +368,20 @@ impl Table {
             short(o.time_cap),
             SAMPLES - 1,
         );
+        let columns = Column::of(o);
         out.push_str("| scenario / variant | fails in |");
-        for s in Scheduler::ALL {
+        for s in columns {
             let _ = write!(out, " {} |", s.label());
         }
-        out.push_str(" best |\n|---|---|");
-        for _ in Scheduler::ALL {
+        out.push_str(" best |");
+        if o.demo {
+            out.push_str(" published (20 trials) |");
+        }
+        out.push_str("\n|---|---|");
+        for _ in columns {
             out.push_str("---|");
         }
-        out.push_str("---|\n");
+        out.push_str(if o.demo { "---|---|\n" } else { "---|\n" });
         for row in &self.rows {
             let _ = write!(
                 out,
@@ -320,7 +393,7 @@ impl Table {
                     Some((e, t)) => format!("{e} · {}", short(t)),
                     None => "—".to_string(),
                 };
-                if cell.scheduler.is_deterministic() {
+                if cell.column.is_deterministic() {
                     text.push('¹');
                 } else if cell.found() < cell.runs.len() {
                     let _ = write!(text, " ({}/{})", cell.found(), cell.runs.len());
@@ -340,17 +413,21 @@ impl Table {
                         .cells
                         .iter()
                         .filter(|c| c.median().is_some_and(|(m, _)| m == e))
-                        .map(|c| c.scheduler.label())
+                        .map(|c| c.column.label())
                         .collect();
                     let who = if tied.len() == row.cells.len() {
                         "all".to_string()
                     } else {
                         tied.join(", ")
                     };
-                    let _ = writeln!(out, " {e}: {who} |");
+                    let _ = write!(out, " {e}: {who} |");
                 }
-                None => out.push_str(" — |\n"),
+                None => out.push_str(" — |"),
             }
+            if o.demo {
+                let _ = write!(out, " {} |", published(row.scenario));
+            }
+            out.push('\n');
         }
         out.push('\n');
         out.push_str(&self.targets());
@@ -379,6 +456,17 @@ impl Table {
                 }
             })
             .collect();
+        let slow_portfolio: Vec<String> = found
+            .iter()
+            .filter_map(|r| {
+                let best = r.best_single()?;
+                match r.portfolio() {
+                    Some(p) if p <= best.max(1) * 2 => None,
+                    Some(p) => Some(format!("{}/{} ({p} vs {best})", r.scenario, r.variant)),
+                    None => Some(format!("{}/{} (not found)", r.scenario, r.variant)),
+                }
+            })
+            .collect();
         let mut out = String::new();
         let n = self.rows.len();
         let _ = writeln!(
@@ -394,7 +482,29 @@ impl Table {
             found.len(),
             list(&slow_pct)
         );
+        let _ = writeln!(
+            out,
+            "- Found by the portfolio within 2× the executions of the best single scheduler: {} of {}{}",
+            found.len() - slow_portfolio.len(),
+            found.len(),
+            list(&slow_portfolio)
+        );
         out
+    }
+}
+
+/// What the literature reports for a demo program, 20 trials each: RFF (Wolff et al., ASPLOS
+/// 2024; `dylanjwolff/RFF`, `scripts/data-analysis/full-data.csv`), SURW (Zhao et al., ASPLOS
+/// 2025; `zhaohuanqdcn/SURW`, `stats/`), which also reports POS and PCT d=3. Their programs
+/// are the SCTBench C originals; ours are ports, so the figures are the marks to compare
+/// with, not the same measurement.
+fn published(scenario: &str) -> &'static str {
+    match scenario.strip_prefix("demo.").unwrap_or(scenario) {
+        "twostage_100" => "RFF 20/20, median 25; SURW 20/20, median 272; PCT d=3 3–6 of 20",
+        "reorder_100" => "RFF 20/20, median 5; SURW 20/20, median 111; POS fails",
+        "reorder_10" | "reorder_20" | "reorder_50" => "RFF 20/20, median 5; POS fails",
+        "reorder_3" => "RFF 20/20, median 5",
+        _ => "",
     }
 }
 
@@ -458,20 +568,28 @@ fn today() -> String {
 /// The comments between which `racecheck bench` writes its section of a markdown file.
 pub const BEGIN: &str = "<!-- racecheck bench: generated, do not edit by hand -->";
 pub const END: &str = "<!-- racecheck bench: end -->";
+/// The same for the demo suite's table (`racecheck bench --demo`).
+pub const DEMO_BEGIN: &str = "<!-- racecheck bench --demo: generated, do not edit by hand -->";
+pub const DEMO_END: &str = "<!-- racecheck bench --demo: end -->";
 
 /// Put `section` between [`BEGIN`] and [`END`] in `path`, keeping everything else; append it
 /// (with the markers) when the file has none, create the file when there is none. Returns
 /// whether the markers were there.
 pub fn write_section(path: &Path, section: &str) -> std::io::Result<bool> {
+    write_between(path, section, BEGIN, END)
+}
+
+/// [`write_section`] between the markers `begin` and `end`.
+pub fn write_between(path: &Path, section: &str, begin: &str, end: &str) -> std::io::Result<bool> {
     let old = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(e),
     };
-    let block = format!("{BEGIN}\n{}\n{END}", section.trim_end());
-    let (text, had) = match (old.find(BEGIN), old.find(END)) {
+    let block = format!("{begin}\n{}\n{end}", section.trim_end());
+    let (text, had) = match (old.find(begin), old.find(end)) {
         (Some(b), Some(e)) if b < e => (
-            format!("{}{block}{}", &old[..b], &old[e + END.len()..]),
+            format!("{}{block}{}", &old[..b], &old[e + end.len()..]),
             true,
         ),
         _ if old.is_empty() => (format!("{block}\n"), false),
@@ -505,12 +623,24 @@ pub struct BenchArgs {
     /// the rest of the file is kept. `-` prints it only.
     #[arg(long, default_value = "reports/BENCHMARKS.md")]
     pub out: std::path::PathBuf,
+    /// Measure the demo suite (`demo.*`) into its own section instead of the catalogue.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 pub(crate) fn command(catalogue: &Catalogue, args: &BenchArgs) -> Result<i32, String> {
     for name in &args.scenarios {
-        if catalogue.select(name).is_empty() {
+        let found = catalogue.select(name);
+        if found.is_empty() {
             return Err(format!("unknown scenario `{name}` (see `racecheck list`)"));
+        }
+        if !found.iter().any(|s| s.opt_in == args.demo) {
+            let which = if args.demo {
+                "is not in the demo suite (drop --demo)"
+            } else {
+                "is in the demo suite: give --demo"
+            };
+            return Err(format!("scenario `{name}` {which}"));
         }
     }
     if args.out.as_os_str() != "-" {
@@ -521,14 +651,30 @@ pub(crate) fn command(catalogue: &Catalogue, args: &BenchArgs) -> Result<i32, St
         cap: args.cap,
         time_cap: crate::args::duration(args.time_cap),
         scenarios: args.scenarios.clone(),
+        demo: args.demo,
     };
     let started = std::time::Instant::now();
     let table = finding_table(catalogue, &options, |row| {
         eprintln!("{}/{}: done", row.scenario, row.variant);
     });
+    let (title, flag, begin, end) = if args.demo {
+        (
+            "The demo suite: executions to the first failure (`racecheck bench --demo`)",
+            " --demo",
+            DEMO_BEGIN,
+            DEMO_END,
+        )
+    } else {
+        (
+            "Executions to the first failure, per scheduler (`racecheck bench`)",
+            "",
+            BEGIN,
+            END,
+        )
+    };
     let section = format!(
-        "## Executions to the first failure, per scheduler (`racecheck bench`)\n\n\
-         Generated by `racecheck bench --seeds {} --cap {} --time-cap {}` in {:.0} s on {}.\n\n{}",
+        "## {title}\n\n\
+         Generated by `racecheck bench{flag} --seeds {} --cap {} --time-cap {}` in {:.0} s on {}.\n\n{}",
         args.seeds,
         args.cap,
         args.time_cap,
@@ -541,7 +687,7 @@ pub(crate) fn command(catalogue: &Catalogue, args: &BenchArgs) -> Result<i32, St
         return Ok(0);
     }
     print!("{section}");
-    let had = write_section(&args.out, &section)
+    let had = write_between(&args.out, &section, begin, end)
         .map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
     println!(
         "\nwritten to {} ({})",
@@ -561,7 +707,7 @@ mod tests {
 
     fn cell(found: &[Option<u64>]) -> Cell {
         Cell {
-            scheduler: Scheduler::Random,
+            column: Column::Random,
             beyond_reach: false,
             runs: found
                 .iter()

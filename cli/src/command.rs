@@ -159,10 +159,10 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
     };
     let shard = args.shard.unwrap_or_default();
     if !shard.is_first() {
-        backends.retain(|b| matches!(b, BackendKind::Random | BackendKind::Pct));
+        backends.retain(|b| b.is_seeded());
         if backends.is_empty() {
             return Err(format!(
-                "--shard {shard} runs random and pct only (the other backends run in shard 1), and --backend selects neither"
+                "--shard {shard} runs the seeded schedulers only (random, pct, urw, pos, reads-from, portfolio; loom, dfs and threads run in shard 1), and --backend selects neither"
             ));
         }
     }
@@ -174,7 +174,7 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
         .collect();
     for &(scenario, variant, backend) in &checks {
         let budget = budget_of(variant, backend, args);
-        if matches!(backend, BackendKind::Random | BackendKind::Pct) && shard.share(budget) == 0 {
+        if backend.is_seeded() && shard.share(budget) == 0 {
             let need = (shard.number() - 1).saturating_mul(BLOCK);
             let fix = if need < args::MAX_EXECUTIONS {
                 format!("give --iterations above {need}")
@@ -196,7 +196,9 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
         output::fresh_report_dir(dir)?;
     }
     if !shard.is_first() {
-        println!("shard {shard}: random and pct only (loom, dfs and threads run in shard 1)");
+        println!(
+            "shard {shard}: the seeded schedulers only (loom, dfs and threads run in shard 1)"
+        );
     }
     let started = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let dir = match &args.report {
@@ -281,7 +283,7 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
 
 fn select<'c>(catalogue: &'c Catalogue, names: &[String]) -> Result<Vec<&'c Scenario>, String> {
     if names.is_empty() {
-        return Ok(catalogue.scenarios.iter().collect());
+        return Ok(catalogue.everything().collect());
     }
     let mut out: Vec<&Scenario> = Vec::new();
     for name in names {

@@ -13,7 +13,7 @@
 
 use crate::backend::{self, Body, Progress, RunConfig, Scheduling};
 use crate::outcome::{Outcome, OutcomeKind};
-use crate::parallel::{self, Randomized, Shard};
+use crate::parallel::{self, Shard};
 pub(crate) use crate::single_run::{replay_body, run_guided, run_seeded};
 pub use crate::single_run::{replay_schedule, replay_trace, Replayed};
 use crate::trace::Trace;
@@ -36,16 +36,51 @@ pub enum BackendKind {
     Dfs,
     /// Real OS threads, N iterations, under a watchdog.
     Threads,
+    /// Every seeded scheduler taking turns, execution by execution (`backend::portfolio`):
+    /// the default for hunting bugs.
+    Portfolio,
+    /// shuttle's uniform random walk (URW, Zhao et al., ASPLOS 2025).
+    Urw,
+    /// Partial order sampling (POS, Yuan et al., CAV 2018).
+    Pos,
+    /// Reads-from guided fuzzing, in the spirit of RFF (Wolff et al., ASPLOS 2024).
+    ReadsFrom,
 }
 
 impl BackendKind {
-    pub const ALL: [BackendKind; 5] = [
+    /// The backends `racecheck check` runs every variant under unless told otherwise: the
+    /// portfolio stands for the schedulers it is made of.
+    pub const ALL: [BackendKind; 6] = [
         BackendKind::Loom,
         BackendKind::Random,
         BackendKind::Pct,
         BackendKind::Dfs,
         BackendKind::Threads,
+        BackendKind::Portfolio,
     ];
+
+    /// Every backend there is, by name: [`ALL`](Self::ALL) and the portfolio's members that
+    /// are not in it.
+    pub const NAMED: [BackendKind; 9] = [
+        BackendKind::Loom,
+        BackendKind::Random,
+        BackendKind::Pct,
+        BackendKind::Dfs,
+        BackendKind::Threads,
+        BackendKind::Portfolio,
+        BackendKind::Urw,
+        BackendKind::Pos,
+        BackendKind::ReadsFrom,
+    ];
+
+    /// Whether it runs seeded executions in seed blocks (see [`crate::parallel`]): on every
+    /// worker, split by `--shard`. loom, DFS and real threads do not.
+    pub fn is_seeded(self) -> bool {
+        !matches!(
+            self,
+            BackendKind::Loom | BackendKind::Dfs | BackendKind::Threads
+        )
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -54,6 +89,10 @@ impl BackendKind {
             BackendKind::Pct => "pct",
             BackendKind::Dfs => "dfs",
             BackendKind::Threads => "threads",
+            BackendKind::Portfolio => "portfolio",
+            BackendKind::Urw => "urw",
+            BackendKind::Pos => "pos",
+            BackendKind::ReadsFrom => "reads-from",
         }
     }
 
@@ -61,8 +100,8 @@ impl BackendKind {
     pub fn default_executions(self) -> u64 {
         match self {
             BackendKind::Loom | BackendKind::Dfs => 100_000,
-            BackendKind::Random | BackendKind::Pct => 10_000,
             BackendKind::Threads => 1_000,
+            _ => 10_000,
         }
     }
 }
@@ -70,13 +109,14 @@ impl BackendKind {
 impl std::str::FromStr for BackendKind {
     type Err = String;
 
-    /// A backend by its name (`loom`, `random`, `pct`, `dfs`, `threads`); the error lists them.
+    /// A backend by its name (`loom`, `random`, `pct`, `dfs`, `threads`, `portfolio`, `urw`,
+    /// `pos`, `reads-from`); the error lists them.
     fn from_str(name: &str) -> Result<Self, String> {
-        BackendKind::ALL
+        BackendKind::NAMED
             .into_iter()
             .find(|b| b.as_str() == name)
             .ok_or_else(|| {
-                let names: Vec<&str> = BackendKind::ALL.iter().map(|b| b.as_str()).collect();
+                let names: Vec<&str> = BackendKind::NAMED.iter().map(|b| b.as_str()).collect();
                 format!("unknown backend `{name}` (valid: {})", names.join(", "))
             })
     }
@@ -234,7 +274,7 @@ impl Check {
     /// If `SHUTTLE_RANDOM_SEED` is set under the random or PCT backend: shuttle would use it
     /// in place of this check's seed, in every seed block alike.
     pub fn run(self) -> CheckResult {
-        if matches!(self.backend, BackendKind::Random | BackendKind::Pct) {
+        if self.backend.is_seeded() {
             if let Err(message) = crate::test_api::env::refuse_shuttle_overrides() {
                 panic!("{message}");
             }
@@ -256,16 +296,15 @@ impl Check {
         let body = self.body.clone();
         let run = match self.backend {
             BackendKind::Loom => backend::run_loom(body, self.preemption_bound, &cfg),
-            BackendKind::Random => {
-                let (seed, shard, workers) = (self.seed, self.shard, self.workers);
-                parallel::run(body, Randomized::Random, seed, shard, workers, &cfg)
-            }
-            BackendKind::Pct => {
-                let kind = Randomized::Pct { depth: self.depth };
-                parallel::run(body, kind, self.seed, self.shard, self.workers, &cfg)
-            }
             BackendKind::Dfs => backend::run_shuttle(body, Scheduling::Dfs, &cfg),
             BackendKind::Threads => backend::run_threads(body, &cfg),
+            kind => {
+                let seeded = parallel::Seeded {
+                    kind,
+                    depth: self.depth,
+                };
+                parallel::run(body, seeded, self.seed, self.shard, self.workers, &cfg)
+            }
         };
         let (failure, unsupported) = match run.failure {
             Some((_, Outcome::Unsupported { reason }, _)) => (None, Some(reason)),

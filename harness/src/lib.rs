@@ -97,7 +97,9 @@ pub use parallel::Shard;
 pub use race::{RaceError, RaceFile, ReplayReport};
 pub use scenario::{Catalogue, Scenario, Variant};
 pub use shrink::{ScheduleSize, ShrinkBudget, Shrunk};
-pub use test_api::{check_dfs, check_pct, check_random, check_threads, model, ReplayedRace};
+pub use test_api::{
+    check_dfs, check_pct, check_portfolio, check_random, check_threads, model, ReplayedRace,
+};
 
 /// The panic payload of a failed [`invariant!`]: the execution fails as
 /// [`Outcome::Invariant`] rather than as a panic.

@@ -1,7 +1,8 @@
-//! Parallel and sharded exploration for the randomized schedulers (random walk, PCT).
+//! Parallel and sharded exploration for the seeded schedulers (random walk, PCT, URW, POS,
+//! reads-from, the portfolio: `backend::seeded`).
 //!
 //! A budget of N executions is cut into blocks of [`BLOCK`] executions. Block `k` runs its
-//! own shuttle scheduler seeded with [`block_seed`]`(seed, k)`, so what an execution does
+//! own scheduler seeded with [`block_seed`]`(seed, k)`, so what an execution does
 //! depends only on (seed, its index), never on which worker or machine ran it:
 //! - `workers` OS threads take the blocks in order; the same seed and budget give the same
 //!   executions and the same first failure with 1 worker or 8;
@@ -19,9 +20,10 @@
 //! `workers`, and a sharded CLI run gives them to shard 1 only.
 
 use crate::backend::{self, Body, RunConfig, RunResult};
+use crate::check::BackendKind;
 use crate::outcome::Outcome;
 use crate::trace::Trace;
-use shuttle::scheduler::{PctScheduler, RandomScheduler, Schedule, Scheduler, Task, TaskId};
+use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -131,11 +133,12 @@ pub fn available_workers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Which randomized scheduler each block runs.
+/// Which seeded scheduler each block runs: a backend [`BackendKind::is_seeded`] says yes to,
+/// and PCT's depth (the portfolio's PCT member's too).
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Randomized {
-    Random,
-    Pct { depth: usize },
+pub(crate) struct Seeded {
+    pub kind: BackendKind,
+    pub depth: usize,
 }
 
 /// What one block ran, kept by block position until every worker is done.
@@ -152,7 +155,7 @@ struct BlockRun {
 /// Run this shard's blocks of a `cfg.executions` budget on `workers` threads.
 pub(crate) fn run(
     body: Body,
-    kind: Randomized,
+    seeded: Seeded,
     seed: u64,
     shard: Shard,
     workers: usize,
@@ -189,12 +192,7 @@ pub(crate) fn run(
             progress: Arc::new(move |_| progress(counter.fetch_add(1, Ordering::Relaxed) + 1)),
             ..cfg.clone()
         };
-        let inner: Box<dyn Scheduler + Send> = match kind {
-            Randomized::Random => Box::new(RandomScheduler::new_from_seed(s, len as usize)),
-            Randomized::Pct { depth } => {
-                Box::new(PctScheduler::new_from_seed(s, depth, len as usize))
-            }
-        };
+        let inner = backend::seeded(seeded.kind, seeded.depth, s, len as usize);
         let scheduler = Box::new(StopAbove {
             inner,
             next_index: first,

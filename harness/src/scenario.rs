@@ -12,6 +12,9 @@ pub struct Scenario {
     pub name: &'static str,
     pub about: &'static str,
     pub variants: Vec<Variant>,
+    /// Run only when named (`racecheck check demo`), never by a check of everything: the demo
+    /// suite, whose programs exist to measure schedulers, not to be checked on every run.
+    pub opt_in: bool,
 }
 
 /// A bug or a fix of a scenario: the body one execution runs, and the outcome it must give.
@@ -39,7 +42,14 @@ impl Scenario {
             name,
             about,
             variants: Vec::new(),
+            opt_in: false,
         }
+    }
+
+    /// Run this scenario only when it is named (see [`Scenario::opt_in`]).
+    pub fn only_when_named(mut self) -> Self {
+        self.opt_in = true;
+        self
     }
 
     /// Add a variant whose every execution runs `body` and must end as `expect` says.
@@ -155,7 +165,10 @@ impl Variant {
     ///   failure (every catalogue bug is found within these by a wide margin:
     ///   reports/BENCHMARKS.md; real threads with chaos in 1–2 runs).
     /// - A fix: random and PCT 2,000, DFS 2,000, real threads 100. loom is the proof; these
-    ///   are a stated budget in which the other backends must not refute it.
+    ///   are a stated budget in which the other backends must not refute it. The portfolio
+    ///   1,000 (its members' turns add to what random and PCT spend alone), URW, POS and
+    ///   reads-from 2,000.
+    /// - A bug under the other seeded schedulers (portfolio, URW, POS, reads-from): 10,000.
     pub fn default_executions(&self, backend: BackendKind) -> u64 {
         use BackendKind::*;
         match (backend, self.expect) {
@@ -164,7 +177,9 @@ impl Variant {
             (Random | Pct, Expect::Fail(_)) => 10_000,
             (Threads, Expect::Fail(_)) => 1_000,
             (Threads, Expect::Pass) => 100,
-            (Dfs | Random | Pct, Expect::Pass) => 2_000,
+            (Portfolio, Expect::Pass) => 1_000,
+            (Dfs | Random | Pct | Urw | Pos | ReadsFrom, Expect::Pass) => 2_000,
+            (Portfolio | Urw | Pos | ReadsFrom, Expect::Fail(_)) => 10_000,
         }
     }
 
@@ -202,6 +217,11 @@ pub struct Catalogue {
 impl Catalogue {
     pub fn new(scenarios: Vec<Scenario>) -> Self {
         Catalogue { scenarios }
+    }
+
+    /// What a run of everything runs: every scenario but the opt-in ones.
+    pub fn everything(&self) -> impl Iterator<Item = &Scenario> {
+        self.scenarios.iter().filter(|s| !s.opt_in)
     }
 
     pub fn find(&self, name: &str) -> Option<&Scenario> {

@@ -10,6 +10,7 @@ pub mod async_compaction;
 pub mod async_lease;
 pub mod async_lock_manager;
 pub mod compaction;
+pub mod demo;
 pub mod dynamo;
 pub mod lease;
 pub mod linearizable;

@@ -120,6 +120,7 @@ fn main() {
             BackendKind::Loom => 100_000,
             BackendKind::Dfs | BackendKind::Random | BackendKind::Pct => 20_000,
             BackendKind::Threads => 5_000,
+            _ => 20_000,
         };
         let r = s
             .find_variant("rlock")

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod compaction;
+pub mod demo;
 pub mod lease;
 pub mod linearizable;
 pub mod lock_manager;
@@ -30,6 +31,13 @@ pub(crate) fn expect_every_bug(mut s: Scenario, pattern: &'static str) -> Scenar
         s = s.expect_failure(bug, pattern);
     }
     s
+}
+
+/// The catalogue and the demo suite (named only): what the `racecheck` binary knows.
+pub fn catalogue_with_demo() -> Catalogue {
+    let mut c = catalogue();
+    c.scenarios.extend(demo::scenarios());
+    c
 }
 
 /// Every scenario, in the order `racecheck list` shows them.

@@ -5,6 +5,12 @@
 
 mod choices;
 mod loom_backend;
+mod next_ops;
+mod portfolio;
+mod pos;
+mod reads_from;
+mod rng;
+mod seeded;
 mod shuttle_backend;
 mod threads;
 
@@ -15,6 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub(crate) use seeded::scheduler as seeded;
 pub(crate) use shuttle_backend::{run_task as run_shuttle_task, Scheduling};
 
 /// The model body every execution runs.
@@ -61,7 +68,7 @@ pub(crate) fn run_shuttle(body: Body, scheduling: Scheduling, cfg: &RunConfig) -
     shuttle_backend::run(body, scheduling, cfg)
 }
 
-/// Run `body` under a given shuttle scheduler (random or PCT): one block of a parallel run.
+/// Run `body` under a given seeded scheduler: one block of a parallel run.
 pub(crate) fn run_shuttle_with(
     body: Body,
     scheduler: Box<dyn shuttle::scheduler::Scheduler + Send>,

@@ -239,6 +239,8 @@ fn pass(
             .run(move || t.execute(Backend::Shuttle, max_steps, replaying, &body))
     }));
     let stopped = STOPPING.replace(false);
+    // The schedulers that asked for announcements leave them on; no other backend wants them.
+    rt::next_op::watch(false);
     match result {
         Ok(_) if stopped || tracker.latest_failed() => {
             Pass::Ended(Box::new(tracker.failed(Box::new(rt::Abort))))

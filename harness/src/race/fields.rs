@@ -5,7 +5,7 @@
 pub(super) fn check_backend_label(label: &str) -> Result<(), String> {
     let bad = || {
         format!(
-            "its backend `{label}` is none of loom, loom(bound=N), random, pct(d=N), dfs, threads"
+            "its backend `{label}` is none of loom, loom(bound=N), random, pct(d=N), dfs, threads, portfolio, urw, pos, reads-from"
         )
     };
     let number = |text: &str, prefix: &str, least: u64| {
@@ -15,7 +15,9 @@ pub(super) fn check_backend_label(label: &str) -> Result<(), String> {
             .is_some_and(|n| n >= least)
     };
     match label {
-        "loom" | "random" | "dfs" | "threads" => Ok(()),
+        "loom" | "random" | "dfs" | "threads" | "portfolio" | "urw" | "pos" | "reads-from" => {
+            Ok(())
+        }
         _ if number(label, "loom(bound=", 0) || number(label, "pct(d=", 1) => Ok(()),
         _ => Err(bad()),
     }

@@ -33,6 +33,8 @@ mod execution;
 mod model_locks;
 /// Mutexes: lock, acquire, release.
 mod mutex;
+/// What each thread does next, announced for the schedulers that weigh threads by it.
+pub(crate) mod next_op;
 /// Per-object state, typed per primitive.
 mod object;
 /// Panics inside an execution: recorded as outcomes, never printed.

@@ -23,14 +23,16 @@ macro_rules! atomic {
             Real(std::sync::atomic::$name),
         }
 
+        /// Announce the access to the schedulers that ask (see `rt::next_op`), then run it.
         macro_rules! dispatch {
-            ($self:ident, $a:ident => $e:expr) => {
+            ($self:ident, $access:ident, $a:ident => $e:expr) => {{
+                rt::next_op::announce($self.id as u64, rt::next_op::Access::$access);
                 match &$self.inner {
                     Inner::Loom($a) => $e,
                     Inner::Shuttle($a) => $e,
                     Inner::Real($a) => $e,
                 }
-            };
+            }};
         }
 
         impl $name {
@@ -61,6 +63,7 @@ macro_rules! atomic {
             }
 
             fn step(&self, op: &'static str, value: $prim) {
+                rt::next_op::done();
                 rt::with(|exec| exec.record_atomic(rt::me(), self.id, op, value as i128));
             }
 
@@ -74,19 +77,19 @@ macro_rules! atomic {
             }
 
             pub fn load(&self, order: Ordering) -> $prim {
-                let v = dispatch!(self, a => a.load(order));
+                let v = dispatch!(self, Read, a => a.load(order));
                 self.step("load", v);
                 v
             }
 
             pub fn store(&self, value: $prim, order: Ordering) {
-                dispatch!(self, a => a.store(value, order));
+                dispatch!(self, Write, a => a.store(value, order));
                 self.step("store", value);
             }
 
             /// Store `value`, returning the previous value.
             pub fn swap(&self, value: $prim, order: Ordering) -> $prim {
-                let v = dispatch!(self, a => a.swap(value, order));
+                let v = dispatch!(self, ReadWrite, a => a.swap(value, order));
                 self.step("swap", v);
                 v
             }
@@ -99,7 +102,7 @@ macro_rules! atomic {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$prim, $prim> {
-                let r = dispatch!(self, a => a.compare_exchange(current, new, success, failure));
+                let r = dispatch!(self, ReadWrite, a => a.compare_exchange(current, new, success, failure));
                 match r {
                     Ok(v) => self.step("cas-ok", v),
                     Err(v) => self.step("cas-fail", v),
@@ -116,7 +119,7 @@ macro_rules! atomic {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$prim, $prim> {
-                let r = dispatch!(self, a => a.compare_exchange_weak(current, new, success, failure));
+                let r = dispatch!(self, ReadWrite, a => a.compare_exchange_weak(current, new, success, failure));
                 match r {
                     Ok(v) => self.step("cas-ok", v),
                     Err(v) => self.step("cas-fail", v),
@@ -145,28 +148,28 @@ macro_rules! atomic {
 
             /// Bitwise and, returning the previous value.
             pub fn fetch_and(&self, value: $prim, order: Ordering) -> $prim {
-                let v = dispatch!(self, a => a.fetch_and(value, order));
+                let v = dispatch!(self, ReadWrite, a => a.fetch_and(value, order));
                 self.step("fetch_and", v);
                 v
             }
 
             /// Bitwise nand, returning the previous value.
             pub fn fetch_nand(&self, value: $prim, order: Ordering) -> $prim {
-                let v = dispatch!(self, a => a.fetch_nand(value, order));
+                let v = dispatch!(self, ReadWrite, a => a.fetch_nand(value, order));
                 self.step("fetch_nand", v);
                 v
             }
 
             /// Bitwise or, returning the previous value.
             pub fn fetch_or(&self, value: $prim, order: Ordering) -> $prim {
-                let v = dispatch!(self, a => a.fetch_or(value, order));
+                let v = dispatch!(self, ReadWrite, a => a.fetch_or(value, order));
                 self.step("fetch_or", v);
                 v
             }
 
             /// Bitwise xor, returning the previous value.
             pub fn fetch_xor(&self, value: $prim, order: Ordering) -> $prim {
-                let v = dispatch!(self, a => a.fetch_xor(value, order));
+                let v = dispatch!(self, ReadWrite, a => a.fetch_xor(value, order));
                 self.step("fetch_xor", v);
                 v
             }
@@ -174,28 +177,28 @@ macro_rules! atomic {
             $(
             /// Add (wrapping), returning the previous value.
             pub fn fetch_add(&self, value: $int, order: Ordering) -> $prim {
-                let v = dispatch!(self, a => a.fetch_add(value, order));
+                let v = dispatch!(self, ReadWrite, a => a.fetch_add(value, order));
                 self.step("fetch_add", v);
                 v
             }
 
             /// Subtract (wrapping), returning the previous value.
             pub fn fetch_sub(&self, value: $int, order: Ordering) -> $prim {
-                let v = dispatch!(self, a => a.fetch_sub(value, order));
+                let v = dispatch!(self, ReadWrite, a => a.fetch_sub(value, order));
                 self.step("fetch_sub", v);
                 v
             }
 
             /// Store the maximum of the value and `value`, returning the previous value.
             pub fn fetch_max(&self, value: $int, order: Ordering) -> $prim {
-                let v = dispatch!(self, a => a.fetch_max(value, order));
+                let v = dispatch!(self, ReadWrite, a => a.fetch_max(value, order));
                 self.step("fetch_max", v);
                 v
             }
 
             /// Store the minimum of the value and `value`, returning the previous value.
             pub fn fetch_min(&self, value: $int, order: Ordering) -> $prim {
-                let v = dispatch!(self, a => a.fetch_min(value, order));
+                let v = dispatch!(self, ReadWrite, a => a.fetch_min(value, order));
                 self.step("fetch_min", v);
                 v
             }

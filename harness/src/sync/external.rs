@@ -26,6 +26,8 @@ use std::borrow::Cow;
 /// ```
 pub struct External<T> {
     name: Cow<'static, str>,
+    /// The schedulers' key for it (see `rt::next_op`).
+    key: u64,
     point: Point,
     state: std::sync::Mutex<T>,
 }
@@ -50,6 +52,7 @@ impl<T> External<T> {
                 Backend::Real => Point::Real,
             };
             External {
+                key: rt::next_op::external_key(&name),
                 name,
                 point,
                 state: std::sync::Mutex::new(value),
@@ -69,6 +72,7 @@ impl<T> External<T> {
     ) -> R {
         // AcqRel: a command sees every earlier command on this object, under loom too.
         use std::sync::atomic::Ordering::AcqRel;
+        rt::next_op::announce(self.key, rt::next_op::Access::ReadWrite);
         match &self.point {
             Point::Loom(a) => {
                 a.fetch_add(1, AcqRel);
@@ -78,6 +82,7 @@ impl<T> External<T> {
             }
             Point::Real => {}
         }
+        rt::next_op::done();
         let label = EventKind::Label(format!("{}: {}", self.name, command.into()).into());
         let exec = rt::with(std::sync::Arc::clone);
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());

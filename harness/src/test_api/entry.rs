@@ -23,6 +23,17 @@ pub fn check_random(f: impl Fn() + Send + Sync + 'static, iterations: usize) {
         .assert_named("check_random");
 }
 
+/// The portfolio: random, PCT (depth 3), URW, POS and the reads-from scheduler taking turns,
+/// `iterations` executions from seed 0. The one to hunt bugs with when you do not know which
+/// scheduler suits the bug (see `BackendKind::Portfolio`).
+#[track_caller]
+pub fn check_portfolio(f: impl Fn() + Send + Sync + 'static, iterations: usize) {
+    check(f, BackendKind::Portfolio)
+        .executions(iterations as u64)
+        .run()
+        .assert_named("check_portfolio");
+}
+
 /// shuttle's PCT with depth `depth` (bugs that need `depth` − 1 ordering constraints),
 /// `iterations` executions from seed 0, as `shuttle::check_pct`.
 #[track_caller]

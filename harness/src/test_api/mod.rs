@@ -32,7 +32,7 @@ pub mod env;
 mod message;
 pub(crate) mod replay;
 
-pub use entry::{check_dfs, check_pct, check_random, check_threads, model};
+pub use entry::{check_dfs, check_pct, check_portfolio, check_random, check_threads, model};
 
 use crate::check::{CheckResult, Failure};
 use crate::outcome::OutcomeKind;

@@ -73,7 +73,7 @@ fn sync_guard_across_await(runtime: Runtime) {
     })
 }
 
-const ALL: [BackendKind; 5] = BackendKind::ALL;
+const ALL: [BackendKind; 6] = BackendKind::ALL;
 
 #[test]
 fn task_sleeps_and_intervals_run_in_virtual_time_everywhere() {

@@ -12,6 +12,7 @@ mod one_line;
 mod outcomes;
 mod parallel;
 mod race_files;
+mod schedulers;
 mod std_parity;
 mod std_threads;
 mod time;

@@ -6,5 +6,7 @@
 #![forbid(unsafe_code)]
 
 fn main() {
-    std::process::exit(racecheck_cli::main(racecheck_scenarios::catalogue()));
+    std::process::exit(racecheck_cli::main(
+        racecheck_scenarios::catalogue_with_demo(),
+    ));
 }

@@ -293,7 +293,7 @@ fn clap_errors_are_one_line_that_names_the_argument() {
     refused_up_front(&["chekc"], "unknown command `chekc`");
     refused_up_front(
         &["check", "--backend", "foo"],
-        "unknown backend `foo` (valid: loom, random, pct, dfs, threads)",
+        "unknown backend `foo` (valid: loom, random, pct, dfs, threads, portfolio, urw, pos, reads-from)",
     );
     refused_up_front(&["check", "--time-limit", "-1"], "not `-1`");
     refused_up_front(&["check", "--seed", "-1"], "--seed");

@@ -7,6 +7,7 @@
 mod bad_input;
 mod cli;
 mod compaction_figures;
+mod demo;
 mod expectations;
 mod fuzz;
 mod lease_configs;

@@ -814,7 +814,7 @@ fn the_lease_timeline_has_a_time_axis_lease_bars_and_the_stale_write_as_its_fail
     let write = failed[0];
     assert_eq!(
         (write.lane, write.text.as_str(), write.at),
-        (a, "\"resource: write\"", 45_000_000_000)
+        (a, "\"resource: write\"", 40_000_000_000)
     );
     assert_eq!(
         write.culprit.as_deref(),

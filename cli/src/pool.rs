@@ -48,12 +48,12 @@ where
                 s = ready.wait(s).unwrap_or_else(|p| p.into_inner());
             };
             drop(s);
-            if outcome.is_ok() {
-                outcome = each(i, r);
-            }
+            outcome = each(i, r);
             if outcome.is_err() {
-                // Stop handing out work; the running jobs finish and are dropped.
+                // Stop handing out work and stop waiting: a job never handed out never fills
+                // its slot. The running jobs finish (the scope joins them) and are dropped.
                 next.store(inputs.len(), Ordering::Relaxed);
+                break;
             }
         }
         outcome

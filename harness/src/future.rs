@@ -63,6 +63,8 @@ use std::task::{Context, Poll, Wake, Waker};
 #[allow(unsafe_code)] // its mutex guard reaches the data: SAFETY comments in the module
 pub mod sync;
 pub mod time;
+/// `time::timeout`: a future raced against a sleep.
+mod timeout;
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 

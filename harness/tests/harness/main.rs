@@ -5,6 +5,7 @@
 mod choices;
 mod external;
 mod future;
+mod future_primitives;
 mod models;
 mod one_line;
 mod outcomes;

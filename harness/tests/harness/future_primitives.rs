@@ -1,0 +1,121 @@
+//! The tokio primitives a service uses, under loom, the shuttle schedulers and tokio: each
+//! test's model passes only if the primitive behaves as tokio's does, in every order.
+
+use racecheck::future::sync::oneshot;
+use racecheck::future::{self, time as atime};
+use racecheck::time::{self, Duration};
+use racecheck::{invariant, BackendKind, Check, OutcomeKind};
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+/// loom, every shuttle scheduler, and tokio (the real backend).
+const BACKENDS: [BackendKind; 5] = BackendKind::ALL;
+
+fn passes_everywhere(body: fn()) {
+    for b in BACKENDS {
+        let r = Check::new(body).backend(b).executions(200).seed(5).run();
+        assert!(
+            r.failure.is_none(),
+            "{b}: {:?}",
+            r.failure.map(|f| f.outcome)
+        );
+    }
+}
+
+#[test]
+fn oneshot_delivers_its_value_or_says_the_sender_dropped() {
+    passes_everywhere(|| {
+        future::block_on(async {
+            let (tx, rx) = oneshot::named("reply");
+            let replier = future::spawn_named("replier", async move {
+                invariant!(tx.send(7).is_ok(), "the receiver is alive");
+            });
+            let got = rx.await;
+            invariant!(got == Ok(7), "received {got:?}");
+            replier.await;
+
+            let (tx, rx) = oneshot::channel::<u32>();
+            let dropper = future::spawn_named("dropper", async move { drop(tx) });
+            let got = rx.await;
+            invariant!(got == Err(oneshot::RecvError), "received {got:?}");
+            dropper.await;
+
+            let (tx, rx) = oneshot::channel();
+            drop(rx);
+            invariant!(tx.is_closed(), "the sender sees the receiver gone");
+            invariant!(
+                tx.send(1) == Err(1),
+                "a send to no receiver gives the value back"
+            );
+        })
+    });
+}
+
+#[test]
+fn a_oneshot_nobody_sends_on_is_a_deadlock_naming_it() {
+    for b in BACKENDS {
+        let r = Check::new(|| {
+            future::block_on(async {
+                let (tx, rx) = oneshot::named::<u32>("reply");
+                let _keep = tx;
+                let _ = rx.await;
+            })
+        })
+        .backend(b)
+        .executions(20)
+        .run();
+        let f = r.failure.unwrap_or_else(|| panic!("{b}: not found"));
+        assert_eq!(f.outcome.kind(), OutcomeKind::Deadlock, "{b}");
+        assert!(
+            f.outcome.to_string().contains("waits on oneshot reply"),
+            "{b}: {}",
+            f.outcome
+        );
+    }
+}
+
+#[test]
+fn timeout_gives_up_at_its_deadline_in_virtual_time() {
+    passes_everywhere(|| {
+        future::block_on(async {
+            let slow = atime::timeout(secs(5), atime::sleep(secs(60))).await;
+            invariant!(
+                slow == Err(atime::Elapsed),
+                "the 60 s sleep beat a 5 s timeout"
+            );
+            let at = time::now().since_start();
+            invariant!(at == secs(5), "gave up at {at:?}");
+
+            let fast = atime::timeout(secs(5), async {
+                atime::sleep(secs(1)).await;
+                3
+            })
+            .await;
+            invariant!(fast == Ok(3), "the 1 s sleep lost: {fast:?}");
+            let at = time::now().since_start();
+            invariant!(at == secs(6), "done at {at:?}");
+        })
+    });
+}
+
+#[test]
+fn timeout_of_a_reply_from_another_task() {
+    // A reply that comes after 2 s beats a 3 s timeout in every task order, and loses to a
+    // 1 s one.
+    passes_everywhere(|| {
+        future::block_on(async {
+            for (limit, in_time) in [(3, true), (1, false)] {
+                let (tx, rx) = oneshot::named("reply");
+                let replier = future::spawn_named("replier", async move {
+                    atime::sleep(secs(2)).await;
+                    let _ = tx.send(());
+                });
+                let got = atime::timeout(secs(limit), rx).await;
+                invariant!(got.is_ok() == in_time, "limit {limit} s: {got:?}");
+                replier.await;
+            }
+        })
+    });
+}

@@ -119,3 +119,41 @@ fn timeout_of_a_reply_from_another_task() {
         })
     });
 }
+
+#[test]
+fn a_semaphore_admits_at_most_its_permits_at_once() {
+    passes_everywhere(|| {
+        future::block_on(async {
+            use racecheck::future::sync::Semaphore;
+            use racecheck::sync::{Arc, Mutex};
+            let sem = Arc::new(Semaphore::named("uploads", 2));
+            let inside = Arc::new(Mutex::named("inside", (0u32, 0u32)));
+            let tasks: Vec<_> = (0..3)
+                .map(|i| {
+                    let (sem, inside) = (sem.clone(), inside.clone());
+                    future::spawn_named(format!("upload-{i}"), async move {
+                        let _permit = sem.acquire().await;
+                        {
+                            let mut g = inside.lock().unwrap();
+                            g.0 += 1;
+                            g.1 = g.1.max(g.0);
+                        }
+                        atime::sleep(secs(1)).await;
+                        inside.lock().unwrap().0 -= 1;
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await;
+            }
+            let most = inside.lock().unwrap().1;
+            invariant!(most == 2, "at most {most} uploads ran at once");
+            invariant!(sem.available_permits() == 2, "a permit was not given back");
+            let at = time::now().since_start();
+            invariant!(
+                at == secs(2),
+                "three 1 s uploads, two at a time, took {at:?}"
+            );
+        })
+    });
+}

@@ -157,3 +157,30 @@ fn a_semaphore_admits_at_most_its_permits_at_once() {
         })
     });
 }
+
+#[test]
+fn permits_added_at_once_reach_every_waiter_in_any_poll_order() {
+    passes_everywhere(|| {
+        future::block_on(async {
+            use racecheck::future::sync::Semaphore;
+            use racecheck::sync::Arc;
+            let sem = Arc::new(Semaphore::named("slots", 0));
+            let waiters: Vec<_> = (0..2)
+                .map(|i| {
+                    let sem = sem.clone();
+                    future::spawn_named(format!("waiter-{i}"), async move {
+                        let permit = sem.acquire().await;
+                        std::mem::forget(permit);
+                    })
+                })
+                .collect();
+            future::yield_now().await;
+            atime::sleep(secs(1)).await;
+            sem.add_permits(2);
+            for w in waiters {
+                w.await;
+            }
+            invariant!(sem.available_permits() == 0, "both permits taken");
+        })
+    });
+}

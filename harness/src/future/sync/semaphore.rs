@@ -98,7 +98,15 @@ impl<'a> Future for Acquire<'a> {
             if let Some(k) = this.key.take() {
                 s.waiters.retain(|w| w.0 != k);
             }
+            // A waiter woken with this one but polled before it found itself behind: it is
+            // first now, and a permit may be left for it.
+            let next = (s.permits > 0)
+                .then(|| s.waiters.front().map(|w| w.1.clone()))
+                .flatten();
             drop(s);
+            if let Some(w) = next {
+                w.wake();
+            }
             awaiting(None);
             label(format!("acquired {}", sem.name));
             return Poll::Ready(SemaphorePermit { semaphore: sem });

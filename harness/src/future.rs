@@ -60,11 +60,22 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
+/// `task::spawn_blocking`: a blocking closure on a thread of its own.
+mod blocking;
+/// `task::JoinSet`: tasks joined as they finish.
+mod join_set;
 #[allow(unsafe_code)] // its mutex guard reaches the data: SAFETY comments in the module
 pub mod sync;
 pub mod time;
 /// `time::timeout`: a future raced against a sleep.
 mod timeout;
+
+/// The task API under tokio's paths: `task::yield_now`, `task::spawn_blocking`, `task::JoinSet`.
+pub mod task {
+    pub use super::blocking::{spawn_blocking, BlockingHandle};
+    pub use super::join_set::JoinSet;
+    pub use super::{spawn, spawn_named, yield_now, JoinHandle};
+}
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 

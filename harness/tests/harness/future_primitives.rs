@@ -184,3 +184,76 @@ fn permits_added_at_once_reach_every_waiter_in_any_poll_order() {
         })
     });
 }
+
+#[test]
+fn a_join_set_gives_outputs_in_the_order_tasks_finish() {
+    passes_everywhere(|| {
+        future::block_on(async {
+            let mut set = future::task::JoinSet::new();
+            for (name, wait) in [("slow", 3), ("fast", 1), ("middle", 2)] {
+                set.spawn_named(name, async move {
+                    atime::sleep(secs(wait)).await;
+                    name
+                });
+            }
+            let mut order = Vec::new();
+            while let Some(name) = set.join_next().await {
+                order.push(name);
+            }
+            invariant!(order == ["fast", "middle", "slow"], "finished as {order:?}");
+            invariant!(set.is_empty(), "the set is drained");
+        })
+    });
+}
+
+/// Under the model backends only: on tokio the closure runs in place (see the docs of
+/// `future::task::spawn_blocking`), so the ticker waits for it there.
+#[test]
+fn spawn_blocking_leaves_the_worker_free_for_other_tasks() {
+    for b in [
+        BackendKind::Loom,
+        BackendKind::Random,
+        BackendKind::Pct,
+        BackendKind::Dfs,
+    ] {
+        let r = Check::new(spawn_blocking_beside_a_ticker)
+            .backend(b)
+            .executions(200)
+            .run();
+        assert!(
+            r.failure.is_none(),
+            "{b}: {:?}",
+            r.failure.map(|f| f.outcome)
+        );
+    }
+}
+
+#[test]
+fn spawn_blocking_returns_its_result_on_tokio() {
+    passes_everywhere(|| {
+        future::block_on(async {
+            let v = future::task::spawn_blocking(|| 6 * 7).await;
+            invariant!(v == 42, "the blocking closure returned {v}");
+        })
+    });
+}
+
+fn spawn_blocking_beside_a_ticker() {
+    {
+        future::block_on(async {
+            let ticker = future::spawn_named("ticker", async {
+                atime::sleep(secs(10)).await;
+                time::now().since_start()
+            });
+            // 100 s of blocking work, off the worker: the ticker still wakes at 10 s.
+            let work = future::task::spawn_blocking(|| {
+                time::sleep(secs(100));
+                42
+            });
+            let woke = ticker.await;
+            invariant!(woke == secs(10), "the ticker woke at {woke:?}");
+            let v = work.await;
+            invariant!(v == 42, "the blocking closure returned {v}");
+        })
+    }
+}

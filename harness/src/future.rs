@@ -9,13 +9,14 @@
 //! scheduling decision is a facade operation. An idle worker waits on the queue with a timeout
 //! up to the earliest timer, so it counts as a sleeper and the virtual clock moves; a worker
 //! waiting on an empty queue with no timer is stuck, and when everything is, the deadlock report
-//! names what each task awaits.
+//! names what each task awaits. On a `current_thread` runtime, which ready task is polled next
+//! is a choice the backend makes (`task_order`), so loom and DFS run every order of them.
 //!
 //! Under the real backend a runtime is tokio's `current_thread` runtime with the paused clock:
 //! timers fire in virtual time, so a three-minute lease takes milliseconds, and a body that
 //! waits forever ends as a deadlock once a day of virtual time passed with nothing to do.
 //! tokio pauses time only on `current_thread`, so [`Flavor::MultiThread`] runs there too; the
-//! model backends explore the N workers.
+//! model backends explore the N workers. The order of ready tasks there is tokio's own.
 //!
 //! ```
 //! use racecheck::future::{self, sync::Mutex, time};
@@ -59,9 +60,22 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
+/// `task::spawn_blocking`: a blocking closure on a thread of its own.
+mod blocking;
+/// `task::JoinSet`: tasks joined as they finish.
+mod join_set;
 #[allow(unsafe_code)] // its mutex guard reaches the data: SAFETY comments in the module
 pub mod sync;
 pub mod time;
+/// `time::timeout`: a future raced against a sleep.
+mod timeout;
+
+/// The task API under tokio's paths: `task::yield_now`, `task::spawn_blocking`, `task::JoinSet`.
+pub mod task {
+    pub use super::blocking::{spawn_blocking, BlockingHandle};
+    pub use super::join_set::JoinSet;
+    pub use super::{spawn, spawn_named, yield_now, JoinHandle};
+}
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
@@ -206,7 +220,8 @@ where
     }
 }
 
-/// Let other tasks run: the task goes to the back of the run queue.
+/// Let other tasks run: the task goes to the back of the run queue (which of the ready tasks
+/// runs next is still the backend's choice on `current_thread`).
 pub async fn yield_now() {
     let mut yielded = false;
     std::future::poll_fn(|cx| {
@@ -335,5 +350,7 @@ fn block_on_tokio<F: Future>(exec: &Arc<Execution>, future: F) -> F::Output {
 
 /// The model backends' executor.
 mod executor;
+/// Which ready task runs next, as a choice of the backend.
+mod task_order;
 
 use executor::{block_on_model, current_shared, now_nanos, Shared};

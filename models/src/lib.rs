@@ -9,6 +9,7 @@
 pub mod async_compaction;
 pub mod async_lease;
 pub mod async_lock_manager;
+pub mod async_request_cache;
 pub mod compaction;
 pub mod demo;
 pub mod dynamo;

@@ -12,6 +12,7 @@ pub mod lease;
 pub mod linearizable;
 pub mod lock_manager;
 pub mod pipeline;
+pub mod request_cache;
 pub mod singleton_cache;
 pub mod sqlite;
 pub mod tokio_pitfalls;
@@ -57,5 +58,6 @@ pub fn catalogue() -> Catalogue {
         lease::async_tasks(),
         compaction::async_tasks(),
         tokio_pitfalls::scenario(),
+        request_cache::scenario(),
     ])
 }

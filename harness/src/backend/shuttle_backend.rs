@@ -232,11 +232,11 @@ fn pass(
         stopped: false,
         ran_out: false,
     };
-    let body = body.clone();
+    let run_body = body.clone();
     STOPPING.set(false);
     let result = panic::catch_unwind(panic::AssertUnwindSafe(|| {
         shuttle::Runner::new(scheduler, config)
-            .run(move || t.execute(Backend::Shuttle, max_steps, replaying, &body))
+            .run(move || t.execute(Backend::Shuttle, max_steps, replaying, &run_body))
     }));
     let stopped = STOPPING.replace(false);
     // The schedulers that asked for announcements leave them on; no other backend wants them.
@@ -252,7 +252,17 @@ fn pass(
             if rt::payload_message(&*payload).contains("did not exercise any concurrency")
                 && !tracker.latest_failed() =>
         {
-            Pass::Ended(Box::new(tracker.passed(true)))
+            // Its choices still vary: a random walk over one schedule draws them afresh each
+            // execution from the execution's seed, for the rest of the budget.
+            let left = cfg.executions.saturating_sub(tracker.executions());
+            if tracker.take_choices_met().is_empty() || left == 0 || exhaustive {
+                return Pass::Ended(Box::new(tracker.passed(true)));
+            }
+            let walk = Box::new(shuttle::scheduler::RandomScheduler::new_from_seed(
+                cfg.seed,
+                left as usize,
+            ));
+            pass(tracker, walk, false, replaying, body, cfg, start)
         }
         Err(payload) => Pass::Ended(Box::new(tracker.failed(payload))),
     }

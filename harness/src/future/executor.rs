@@ -10,9 +10,11 @@ pub(super) struct Shared {
     /// One condvar per thread (the caller's first, then each worker's): with one waiter each,
     /// the facade knows exactly whom a notification wakes.
     ready: Vec<Condvar>,
+    /// Whether the order of ready tasks is a choice (see `task_order`): on `current_thread`.
+    chooses_order: bool,
 }
 
-struct Sched {
+pub(super) struct Sched {
     queue: VecDeque<usize>,
     tasks: Vec<Slot>,
     /// (deadline in virtual nanoseconds, key, waker).
@@ -52,6 +54,13 @@ impl Wake for TaskWaker {
     }
     fn wake_by_ref(self: &Arc<Self>) {
         self.shared.wake(self.slot);
+    }
+}
+
+impl Sched {
+    /// The task of the queue's i-th slot.
+    pub(super) fn task_at(&self, i: usize) -> usize {
+        self.tasks[self.queue[i]].task
     }
 }
 
@@ -133,31 +142,46 @@ impl Shared {
         self.sched.lock().unwrap().timers.retain(|t| t.1 != key);
     }
 
-    /// A worker's (or the caller's) loop: poll queued tasks, fire due timers, wait for work.
-    /// The caller returns once the `block_on` future is woken; a worker at shutdown.
+    /// A worker's (or the caller's) loop: poll ready tasks, fire due timers, wait for work.
+    /// The caller returns once it picks the woken `block_on` future; a worker at shutdown.
     fn run(self: &Arc<Self>, exec: &Arc<Execution>, me: usize, who: usize, polls_tasks: bool) {
         let caller = who == 0;
         let mut g = self.sched.lock().unwrap();
-        // Tasks queued when the `block_on` future yielded run before it is polled again, as
-        // on tokio's current_thread runtime.
         let mut first = if polls_tasks { g.queue.len() } else { 0 };
         loop {
-            if first == 0 && caller && std::mem::take(&mut g.main_woken) {
-                return;
-            }
             if !caller && g.shutdown {
                 return;
             }
-            if polls_tasks {
+            let queued = if polls_tasks { g.queue.len() } else { 0 };
+            // In the default order the tasks queued when the `block_on` future yielded run
+            // before it is polled again, as on tokio's current_thread runtime; tokio does not
+            // promise it (see `task_order`), so the future contends with them all the same.
+            let main = caller && g.main_woken;
+            if queued + usize::from(main) > 0 {
+                let main_first = main && first == 0;
                 first = first.saturating_sub(1);
-                if let Some(slot) = g.queue.pop_front() {
-                    let future = g.tasks[slot].future.take().expect("a queued task's future");
-                    g.tasks[slot].state = TaskState::Running;
-                    let task = g.tasks[slot].task;
-                    drop(g);
-                    self.poll_task(exec, me, slot, task, future);
-                    g = self.sched.lock().unwrap();
-                    continue;
+                let next = if self.chooses_order {
+                    super::task_order::next_ready(exec, me, &g, queued, main, main_first)
+                } else if main_first || queued == 0 {
+                    None
+                } else {
+                    Some(0)
+                };
+                match next {
+                    None => {
+                        g.main_woken = false;
+                        return;
+                    }
+                    Some(at) => {
+                        let slot = g.queue.remove(at).expect("a ready task");
+                        let future = g.tasks[slot].future.take().expect("a queued task's future");
+                        g.tasks[slot].state = TaskState::Running;
+                        let task = g.tasks[slot].task;
+                        drop(g);
+                        self.poll_task(exec, me, slot, task, future);
+                        g = self.sched.lock().unwrap();
+                        continue;
+                    }
                 }
             }
             let now = now_nanos(exec);
@@ -272,6 +296,7 @@ pub(super) fn block_on_model<F: Future>(
                 i => Condvar::named(format!("runtime.work[worker-{}]", i - 1)),
             })
             .collect(),
+        chooses_order: flavor == Flavor::CurrentThread,
     });
     let workers: Vec<_> = match flavor {
         Flavor::CurrentThread => Vec::new(),

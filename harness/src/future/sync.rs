@@ -1,4 +1,4 @@
-//! Async `Mutex` and `Notify`, like tokio's, built from the facade and wakers: they work on
+//! Async `Mutex`, `Notify`, `Semaphore` and [`oneshot`], like tokio's, built from the facade and wakers: they work on
 //! every backend (tokio's wakers included) and record the same events everywhere.
 //!
 //! Each keeps its state under a facade mutex named after it (`<name>.state`), so every step is
@@ -17,6 +17,10 @@ use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
+
+pub mod oneshot;
+mod semaphore;
+pub use semaphore::{Acquire, Semaphore, SemaphorePermit};
 
 fn label(text: String) {
     rt::with(|exec| exec.record(rt::me(), EventKind::Label(text.into())));

@@ -4,6 +4,8 @@
 //! worker free; the clock moves when no thread can run. Under the real backend they are tokio's
 //! timers on the paused clock.
 
+pub use super::timeout::{timeout, Elapsed, Timeout};
+
 use super::{awaiting, current_shared, now_nanos, Shared};
 use crate::rt::{self, Backend};
 use crate::trace::{format_nanos, EventKind};

@@ -5,6 +5,7 @@
 mod choices;
 mod external;
 mod future;
+mod future_primitives;
 mod history;
 mod model_locks;
 mod models;

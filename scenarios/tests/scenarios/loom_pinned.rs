@@ -39,19 +39,20 @@ const PINNED: &[(&str, &str, Option<usize>, u64)] = &[
     ("compaction", "split-upload", None, 942),
     ("pipeline", "as-built-quick-merge", Some(2), 7_848),
     ("pipeline", "merge-reads-metadata", Some(2), 11_652),
-    ("async.lock_manager", "no-nested-validation", None, 1),
-    ("async.lock_manager", "validate-with-guard", None, 1),
-    ("async.lease", "heartbeat-production", None, 1),
-    ("async.lease", "fenced-heartbeat-defaults", None, 1),
+    ("async.lock_manager", "no-nested-validation", None, 11),
+    ("async.lock_manager", "validate-with-guard", None, 11),
+    ("async.lease", "heartbeat-production", None, 288),
+    ("async.lease", "fenced-heartbeat-defaults", None, 8),
     ("async.compaction", "cas", Some(1), 14_715),
     ("async.tokio_pitfalls", "async-mutex-across-await", None, 1),
     (
         "async.tokio_pitfalls",
         "std-guard-dropped-before-await",
         None,
-        1,
+        4,
     ),
-    ("async.tokio_pitfalls", "blocking-call-awaited", None, 1),
+    ("async.tokio_pitfalls", "blocking-call-awaited", None, 2_304),
+    ("async.request_cache", "guard-across-await", None, 73),
 ];
 
 /// Check the pinned fixes whose count is within `range`.

@@ -61,6 +61,8 @@ fn the_async_races_are_committed() {
         "async.tokio_pitfalls.blocking-call-starves-heartbeat.pctd3.race",
         "async.compaction.no-cas.pctd3.race",
         "async.compaction.late-registration.pctd3.race",
+        "async.request_cache.read-await-write.loom.race",
+        "async.request_cache.read-await-write.pctd3.race",
     ] {
         assert!(names.contains(&name.to_string()), "missing {name}");
     }

@@ -11,7 +11,7 @@ fn secs(s: u64) -> Duration {
 }
 
 /// loom, every shuttle scheduler, and tokio (the real backend).
-const BACKENDS: [BackendKind; 5] = BackendKind::ALL;
+const BACKENDS: [BackendKind; 6] = BackendKind::ALL;
 
 fn passes_everywhere(body: fn()) {
     for b in BACKENDS {

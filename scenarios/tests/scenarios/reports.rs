@@ -842,8 +842,8 @@ fn the_lease_timeline_has_a_time_axis_lease_bars_and_the_stale_write_as_its_fail
         assert!(page.contains(part), "no {part}");
     }
     assert_eq!(page.matches(r#"<g class="hold">"#).count(), 2);
-    // A's 45 s sleep is a timer drawn to its end.
-    assert!(page.contains("A sleeps 45s (0s–45s)"));
+    // A's 40 s sleep (its chosen operation time) is a timer drawn to its end.
+    assert!(page.contains("A sleeps 40s (0s–40s)"));
     // Without a moving clock, no axis.
     let still = report::Timeline::of(&committed("lock_manager.lock.pctd3"), "x.race");
     assert!(!report::html::page(&still, &[]).contains(r#"<g class="axis">"#));

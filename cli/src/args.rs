@@ -134,7 +134,7 @@ pub(crate) struct CheckArgs {
     pub preemption_bound: Option<u64>,
     /// Wall-clock limit of each check, in seconds, above 0 and at most 86400 (a day): a fix
     /// not refuted by then is "not found"; a bug must be found by then.
-    #[arg(long, default_value_t = 20.0, value_parser = seconds, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 60.0, value_parser = seconds, allow_negative_numbers = true)]
     pub time_limit: f64,
     /// A new directory for the report and race files (default: a new `reports/<time>/`,
     /// which `reports/latest` then points to); one that already holds a report is refused.

@@ -20,6 +20,29 @@ use std::task::{Context, Poll, Waker};
 
 pub mod oneshot;
 mod semaphore;
+
+/// Keep a pending acquirer in a FIFO of keyed waiters: on its first poll it gets the next key
+/// and joins the back; on a later poll its entry takes the newest waker.
+fn wait_in_line(
+    waiters: &mut VecDeque<(u64, Waker)>,
+    next_key: &mut u64,
+    key: &mut Option<u64>,
+    waker: &Waker,
+) {
+    match *key {
+        Some(k) => {
+            if let Some(w) = waiters.iter_mut().find(|w| w.0 == k) {
+                w.1.clone_from(waker);
+            }
+        }
+        None => {
+            let k = *next_key;
+            *next_key += 1;
+            waiters.push_back((k, waker.clone()));
+            *key = Some(k);
+        }
+    }
+}
 pub use semaphore::{Acquire, Semaphore, SemaphorePermit};
 
 fn label(text: String) {
@@ -120,19 +143,8 @@ impl<'a, T> Future for Lock<'a, T> {
             label(format!("acquired {}", this.mutex.name));
             return Poll::Ready(MutexGuard { mutex: this.mutex });
         }
-        match this.key {
-            Some(k) => {
-                if let Some(w) = s.waiters.iter_mut().find(|w| w.0 == k) {
-                    w.1.clone_from(cx.waker());
-                }
-            }
-            None => {
-                let k = s.next_key;
-                s.next_key += 1;
-                s.waiters.push_back((k, cx.waker().clone()));
-                this.key = Some(k);
-            }
-        }
+        let st = &mut *s;
+        wait_in_line(&mut st.waiters, &mut st.next_key, &mut this.key, cx.waker());
         let holder = s.holder;
         drop(s);
         let name = &this.mutex.name;

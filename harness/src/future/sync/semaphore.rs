@@ -111,19 +111,8 @@ impl<'a> Future for Acquire<'a> {
             label(format!("acquired {}", sem.name));
             return Poll::Ready(SemaphorePermit { semaphore: sem });
         }
-        match this.key {
-            Some(k) => {
-                if let Some(w) = s.waiters.iter_mut().find(|w| w.0 == k) {
-                    w.1.clone_from(cx.waker());
-                }
-            }
-            None => {
-                let k = s.next_key;
-                s.next_key += 1;
-                s.waiters.push_back((k, cx.waker().clone()));
-                this.key = Some(k);
-            }
-        }
+        let st = &mut *s;
+        super::wait_in_line(&mut st.waiters, &mut st.next_key, &mut this.key, cx.waker());
         drop(s);
         let name = &sem.name;
         awaiting(Some(&|_| format!("semaphore {name}")));

@@ -15,7 +15,7 @@
 //! would take the table's whole time), beside the published figures for the same programs,
 //! into a section of its own.
 
-use racecheck::check::BackendKind;
+use racecheck::check::{BackendKind, CheckResult};
 use racecheck::scenario::{Catalogue, Variant};
 use racecheck::Expect;
 use std::fmt::Write as _;
@@ -189,6 +189,12 @@ pub struct Row {
 /// Single executions sampled per bug for [`Row::failing`].
 pub const SAMPLES: u64 = 200;
 
+/// Whether `r` failed as `variant` expects: the failure it names, not only one of its kind.
+fn fails_as_named(variant: &Variant, backend: BackendKind, r: &CheckResult) -> bool {
+    r.failure.is_some()
+        && variant.is_met_by_outcome(backend, r.failure.as_ref().map(|f| &f.outcome))
+}
+
 /// How many of [`SAMPLES`] single random executions of `variant` fail as it expects.
 fn failing_executions(variant: &Variant) -> u64 {
     (0..SAMPLES)
@@ -200,9 +206,7 @@ fn failing_executions(variant: &Variant) -> u64 {
                 .executions(1)
                 .workers(1)
                 .run();
-            r.failure.is_some()
-                && variant
-                    .is_met_by_outcome(BackendKind::Random, r.failure.as_ref().map(|f| &f.outcome))
+            fails_as_named(variant, BackendKind::Random, &r)
         })
         .count() as u64
 }
@@ -318,10 +322,7 @@ fn runs(variant: &Variant, scheduler: Column, options: &TableOptions) -> Vec<Run
                 check = check.depth(d);
             }
             let r = check.run();
-            // The failure the variant names, not only one of its kind.
-            let expected = r.failure.is_some()
-                && variant
-                    .is_met_by_outcome(scheduler.backend(), r.failure.as_ref().map(|f| &f.outcome));
+            let expected = fails_as_named(variant, scheduler.backend(), &r);
             Run {
                 found: r
                     .failure

@@ -176,7 +176,7 @@ impl Tracker {
     /// The run's result once the backend returned without a failure.
     fn passed(&self, complete: bool) -> RunResult {
         rt::set_current(None);
-        let last = self.latest.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let last = lock(&self.latest).take();
         RunResult {
             executions: self.executions(),
             complete,
@@ -189,12 +189,7 @@ impl Tracker {
     /// The run's result once the backend ended an execution with `panic`.
     fn failed(&self, panic: Box<dyn std::any::Any + Send>) -> RunResult {
         let failure = self.failure(panic);
-        if let Some(exec) = self
-            .latest
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
+        if let Some(exec) = lock(&self.latest).as_ref() {
             self.add_to_fingerprint(exec);
         }
         RunResult {
@@ -208,7 +203,7 @@ impl Tracker {
 
     /// Whether the latest execution recorded a failure.
     fn latest_failed(&self) -> bool {
-        let latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
+        let latest = lock(&self.latest);
         latest.as_ref().is_some_and(|e| e.has_failed())
     }
 
@@ -219,11 +214,7 @@ impl Tracker {
     /// The outcome of the latest execution, after its backend ended it with `panic`.
     fn failure(&self, panic: Box<dyn std::any::Any + Send>) -> (u64, Outcome, Trace) {
         rt::set_current(None);
-        let exec = self
-            .latest
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let exec = lock(&self.latest).clone();
         let exec = exec.expect("a backend failed before its first execution started");
         if !exec.has_failed() {
             exec.fail(classify_backend_panic(&exec, &*panic));

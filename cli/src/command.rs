@@ -146,7 +146,9 @@ impl Row<'_> {
 fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
     let scenarios = select(catalogue, &args.scenarios)?;
     if let Some(v) = &args.variant {
-        if !scenarios.iter().any(|s| s.find_variant(v).is_some()) {
+        if let [only] = scenarios.as_slice() {
+            only.variant_named(v).map_err(|e| e.to_string())?;
+        } else if !scenarios.iter().any(|s| s.find_variant(v).is_some()) {
             return Err(format!(
                 "no selected scenario has a variant `{v}` (see `racecheck list`)"
             ));
@@ -287,15 +289,7 @@ fn select<'c>(catalogue: &'c Catalogue, names: &[String]) -> Result<Vec<&'c Scen
     }
     let mut out: Vec<&Scenario> = Vec::new();
     for name in names {
-        let found = catalogue.select(name);
-        if found.is_empty() {
-            let known: Vec<_> = catalogue.scenarios.iter().map(|s| s.name).collect();
-            return Err(format!(
-                "unknown scenario `{name}` (known: {})",
-                known.join(", ")
-            ));
-        }
-        for s in found {
+        for s in catalogue.select_some(name).map_err(|e| e.to_string())? {
             if !out.iter().any(|o| o.name == s.name) {
                 out.push(s);
             }
@@ -566,23 +560,12 @@ fn report_race(args: &ReportArgs) -> Result<i32, String> {
 
 /// `racecheck reproduce LOG --scenario S --variant V`.
 fn reproduce(catalogue: &Catalogue, args: &ReproduceArgs) -> Result<i32, String> {
-    let scenario = catalogue.find(&args.scenario).ok_or_else(|| {
-        let known: Vec<_> = catalogue.scenarios.iter().map(|s| s.name).collect();
-        format!(
-            "unknown scenario `{}` (known: {})",
-            args.scenario,
-            known.join(", ")
-        )
-    })?;
-    let variant = scenario.find_variant(&args.variant).ok_or_else(|| {
-        let known: Vec<_> = scenario.variants.iter().map(|v| v.name).collect();
-        format!(
-            "`{}` has no variant `{}` (it has: {})",
-            scenario.name,
-            args.variant,
-            known.join(", ")
-        )
-    })?;
+    let scenario = catalogue
+        .scenario_named(&args.scenario)
+        .map_err(|e| e.to_string())?;
+    let variant = scenario
+        .variant_named(&args.variant)
+        .map_err(|e| e.to_string())?;
     let log = ProductionLog::load(&args.log)?;
     output::writable_dir("--out", &args.out)?;
     let budget = SearchBudget {

@@ -95,7 +95,7 @@ pub use choice::{choose, choose_bool, choose_index};
 pub use outcome::{Blocked, Expect, Outcome, OutcomeKind};
 pub use parallel::Shard;
 pub use race::{RaceError, RaceFile, ReplayReport};
-pub use scenario::{Catalogue, Scenario, Variant};
+pub use scenario::{Catalogue, Scenario, UnknownName, Variant};
 pub use shrink::{ScheduleSize, ShrinkBudget, Shrunk};
 pub use test_api::{
     check_dfs, check_pct, check_portfolio, check_random, check_threads, model, ReplayedRace,

@@ -111,6 +111,33 @@ impl Scenario {
     pub fn find_variant(&self, name: &str) -> Option<&Variant> {
         self.variants.iter().find(|v| v.name == name)
     }
+
+    /// The variant named `name`, or the error every command gives for a name it lacks.
+    pub fn variant_named(&self, name: &str) -> Result<&Variant, UnknownName> {
+        self.find_variant(name).ok_or_else(|| UnknownName::Variant {
+            scenario: self.name.to_string(),
+            name: name.to_string(),
+            known: names(self.variants.iter().map(|v| v.name)),
+        })
+    }
+}
+
+/// A scenario or variant name the catalogue does not have, with the names it does: one message
+/// for every command that takes a name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnknownName {
+    #[error("unknown scenario `{name}` (known: {known})")]
+    Scenario { name: String, known: String },
+    #[error("`{scenario}` has no variant `{name}` (it has: {known})")]
+    Variant {
+        scenario: String,
+        name: String,
+        known: String,
+    },
+}
+
+fn names<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names.collect::<Vec<_>>().join(", ")
 }
 
 impl Variant {
@@ -226,6 +253,27 @@ impl Catalogue {
 
     pub fn find(&self, name: &str) -> Option<&Scenario> {
         self.scenarios.iter().find(|s| s.name == name)
+    }
+
+    /// The scenario named `name`, or the error every command gives for a name it lacks.
+    pub fn scenario_named(&self, name: &str) -> Result<&Scenario, UnknownName> {
+        self.find(name).ok_or_else(|| self.unknown(name))
+    }
+
+    /// [`select`](Self::select), or the unknown-name error when it selects nothing.
+    pub fn select_some(&self, name: &str) -> Result<Vec<&Scenario>, UnknownName> {
+        let found = self.select(name);
+        if found.is_empty() {
+            return Err(self.unknown(name));
+        }
+        Ok(found)
+    }
+
+    fn unknown(&self, name: &str) -> UnknownName {
+        UnknownName::Scenario {
+            name: name.to_string(),
+            known: names(self.scenarios.iter().map(|s| s.name)),
+        }
     }
 
     /// The scenarios a name selects: itself, or every `name.…` below it (`sqlite` selects

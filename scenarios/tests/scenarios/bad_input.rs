@@ -406,3 +406,26 @@ fn replaying_a_race_a_cargo_test_saved_says_how_to_replay_it_there() {
         );
     }
 }
+
+#[test]
+fn an_unknown_name_is_refused_with_the_names_there_are() {
+    refused_up_front(
+        &["check", "no_such"],
+        "unknown scenario `no_such` (known: lock_manager,",
+    );
+    refused_up_front(
+        &["check", "lease.redis", "--variant", "no-such"],
+        "`lease.redis` has no variant `no-such` (it has: ttl-outlived,",
+    );
+    refused_up_front(
+        &[
+            "reproduce",
+            "x.race",
+            "--scenario",
+            "lease.redis",
+            "--variant",
+            "no-such",
+        ],
+        "`lease.redis` has no variant `no-such` (it has: ttl-outlived,",
+    );
+}

@@ -34,8 +34,13 @@ pub const OLDEST_VERSION: u32 = 1;
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// One recorded failing execution.
+///
+/// Made by [`RaceFile::new`] or [`RaceFile::load`], never by a struct literal outside this crate
+/// (`#[non_exhaustive]`): a later format version can add a field without breaking code that
+/// builds or reads race files. Its fields stay public to read and set.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RaceFile {
     pub format: String,
     /// Always [`VERSION`] in memory: a file of an older version is read into this one.

@@ -163,29 +163,21 @@ mod tests {
     use super::*;
     use racecheck::outcome::Outcome;
     use racecheck::race::RaceFile;
+    use racecheck::trace::Trace;
 
     fn timeline(threads: &[&str], schedule: &str, events: &[String]) -> Timeline {
-        Timeline::of(
-            &RaceFile {
-                format: "racecheck-race".into(),
-                version: 1,
-                scenario: "s".into(),
-                variant: "v".into(),
-                backend: "pct(d=3)".into(),
-                seed: 0,
-                execution: 1,
-                threads: threads.iter().map(|t| t.to_string()).collect(),
-                schedule: schedule.into(),
-                choices: String::new(),
-                events: events.to_vec(),
-                outcome: Outcome::Pass,
-                replayable: true,
-                not_replayable: None,
-                derived_from: None,
-                model: None,
-            },
-            "x.race",
-        )
+        let mut race = RaceFile::new(
+            "s",
+            "v",
+            "pct(d=3)",
+            (0, 1),
+            &Outcome::Pass,
+            &Trace::default(),
+        );
+        race.threads = threads.iter().map(|t| t.to_string()).collect();
+        race.schedule = schedule.into();
+        race.events = events.to_vec();
+        Timeline::of(&race, "x.race")
     }
 
     #[test]

@@ -335,6 +335,7 @@ fn timeline_pages_stay_small_and_fold_repeats() {
 #[test]
 fn a_deadlocked_wait_is_hatched_from_its_attempt() {
     use racecheck::outcome::{Blocked, Outcome};
+    use racecheck::trace::Trace;
     let events = [
         "A: lock X",
         "A: acquired X",
@@ -343,35 +344,29 @@ fn a_deadlocked_wait_is_hatched_from_its_attempt() {
         "B: acquired Y",
         "B: lock X",
     ];
-    let race = RaceFile {
-        format: "racecheck-race".into(),
-        version: 1,
-        scenario: "abba".into(),
-        variant: "v".into(),
-        backend: "pct(d=3)".into(),
-        seed: 0,
-        execution: 1,
-        threads: vec!["main".into(), "A".into(), "B".into()],
-        schedule: "1*2 2 1 2*2".into(),
-        choices: String::new(),
-        events: events.iter().map(|e| e.to_string()).collect(),
-        outcome: Outcome::Deadlock {
-            blocked: vec![
-                Blocked {
-                    thread: "A".into(),
-                    waits_on: "mutex Y (held by B)".into(),
-                },
-                Blocked {
-                    thread: "B".into(),
-                    waits_on: "mutex X (held by A)".into(),
-                },
-            ],
-        },
-        replayable: true,
-        not_replayable: None,
-        derived_from: None,
-        model: None,
+    let deadlock = Outcome::Deadlock {
+        blocked: vec![
+            Blocked {
+                thread: "A".into(),
+                waits_on: "mutex Y (held by B)".into(),
+            },
+            Blocked {
+                thread: "B".into(),
+                waits_on: "mutex X (held by A)".into(),
+            },
+        ],
     };
+    let mut race = RaceFile::new(
+        "abba",
+        "v",
+        "pct(d=3)",
+        (0, 1),
+        &deadlock,
+        &Trace::default(),
+    );
+    race.threads = vec!["main".into(), "A".into(), "B".into()];
+    race.schedule = "1*2 2 1 2*2".into();
+    race.events = events.iter().map(|e| e.to_string()).collect();
     let t = report::Timeline::of(&race, "x.race");
     let failed: Vec<usize> = t
         .steps

@@ -52,7 +52,6 @@ use crate::rt::{self, Backend, Execution};
 use crate::sync::{Condvar, Mutex as SyncMutex};
 use crate::trace::EventKind;
 use futures_util::FutureExt;
-use std::any::Any;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
@@ -64,11 +63,17 @@ use std::task::{Context, Poll, Wake, Waker};
 mod blocking;
 /// `task::JoinSet`: tasks joined as they finish.
 mod join_set;
+/// `select2`, `select3` and `select!`: the first of several futures.
+mod select;
 #[allow(unsafe_code)] // its mutex guard reaches the data: SAFETY comments in the module
 pub mod sync;
 pub mod time;
 /// `time::timeout`: a future raced against a sleep.
 mod timeout;
+
+pub use select::{
+    select2, select2_biased, select3, select3_biased, Either, Either3, Select2, Select3,
+};
 
 /// The task API under tokio's paths: `task::yield_now`, `task::spawn_blocking`, `task::JoinSet`.
 pub mod task {
@@ -213,7 +218,7 @@ where
             w.wake();
         }
     };
-    shared.push_task(task, Box::pin(body));
+    shared.spawn(task, Box::pin(body));
     JoinHandle {
         task,
         inner: JoinInner::Model(slot),
@@ -353,4 +358,4 @@ mod executor;
 /// Which ready task runs next, as a choice of the backend.
 mod task_order;
 
-use executor::{block_on_model, current_shared, now_nanos, Shared};
+use executor::{block_on_model, current_shared, now_nanos};

@@ -11,7 +11,9 @@
 //!
 //! Cost: a choice only where it can matter. A branch can turn ready only after its waker
 //! fired, so after the first poll only the branches woken since the last poll contend; with
-//! one or none there is nothing to choose. The first poll contends all branches.
+//! one or none there is nothing to choose. The first poll contends all branches. On a
+//! `multi_thread` runtime a branch made ready on another worker can be polled before that
+//! worker's wake lands; it then runs in index order, and that instant's other order is missed.
 //!
 //! Differences from tokio's macro: the patterns must be irrefutable (tokio disables a branch
 //! whose pattern fails), branches are separated by commas, there is no `else` branch, and the

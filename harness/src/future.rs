@@ -10,7 +10,8 @@
 //! up to the earliest timer, so it counts as a sleeper and the virtual clock moves; a worker
 //! waiting on an empty queue with no timer is stuck, and when everything is, the deadlock report
 //! names what each task awaits. On a `current_thread` runtime, which ready task is polled next
-//! is a choice the backend makes (`task_order`), so loom and DFS run every order of them.
+//! is a choice the backend makes (`task_order`), so loom and DFS run every order of them; so is
+//! which of several ready branches of a [`select2`]/[`select3`] wins (`select`).
 //!
 //! Under the real backend a runtime is tokio's `current_thread` runtime with the paused clock:
 //! timers fire in virtual time, so a three-minute lease takes milliseconds, and a body that
@@ -52,7 +53,6 @@ use crate::rt::{self, Backend, Execution};
 use crate::sync::{Condvar, Mutex as SyncMutex};
 use crate::trace::EventKind;
 use futures_util::FutureExt;
-use std::any::Any;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
@@ -64,11 +64,17 @@ use std::task::{Context, Poll, Wake, Waker};
 mod blocking;
 /// `task::JoinSet`: tasks joined as they finish.
 mod join_set;
+/// `select2`, `select3` and `select!`: the first of several futures.
+mod select;
 #[allow(unsafe_code)] // its mutex guard reaches the data: SAFETY comments in the module
 pub mod sync;
 pub mod time;
 /// `time::timeout`: a future raced against a sleep.
 mod timeout;
+
+pub use select::{
+    select2, select2_biased, select3, select3_biased, Either, Either3, Select2, Select3,
+};
 
 /// The task API under tokio's paths: `task::yield_now`, `task::spawn_blocking`, `task::JoinSet`.
 pub mod task {
@@ -213,7 +219,7 @@ where
             w.wake();
         }
     };
-    shared.push_task(task, Box::pin(body));
+    shared.spawn(task, Box::pin(body));
     JoinHandle {
         task,
         inner: JoinInner::Model(slot),
@@ -353,4 +359,4 @@ mod executor;
 /// Which ready task runs next, as a choice of the backend.
 mod task_order;
 
-use executor::{block_on_model, current_shared, now_nanos, Shared};
+use executor::{block_on_model, current_shared, now_nanos};

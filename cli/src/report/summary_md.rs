@@ -7,7 +7,19 @@
 //! `checks.md` (and `summary.json`), so the summary of the whole catalogue stays short.
 
 use super::{CheckRow, FailureRace, Summary};
+use racecheck::BackendKind;
 use std::fmt::Write as _;
+
+/// Whether check `c` ran an async scenario on tokio (the `threads` backend runs a runtime as
+/// tokio's `current_thread` runtime on the paused clock): there the order in which ready tasks
+/// are polled is tokio's own, one order per run, not a choice racecheck explores.
+fn on_tokio(c: &CheckRow) -> bool {
+    c.backend_kind == BackendKind::Threads && c.scenario.starts_with("async.")
+}
+
+/// What a reader must know of the checks that ran on tokio.
+const TOKIO_ORDER_NOTE: &str = "ran on tokio, whose task order is its own, not explored: \
+     a pass there covers only the orders tokio took (loom, DFS, PCT and the random walk choose it)";
 
 /// The name of the per-backend table beside `summary.md`.
 pub const CHECKS_FILE: &str = "checks.md";
@@ -111,6 +123,14 @@ pub fn summary_markdown(summary: &Summary, failures: &[FailureRace]) -> String {
         summary.started,
         summary.command.join(" "),
     );
+    let tokio = summary.checks.iter().filter(|c| on_tokio(c)).count();
+    if tokio > 0 {
+        let _ = writeln!(
+            out,
+            "\n{} of the `async.*` scenarios on `threads` {TOKIO_ORDER_NOTE}.",
+            plural(tokio, "check")
+        );
+    }
     let bugs = bugs(summary);
     if !bugs.is_empty() {
         let _ = writeln!(out, "\n## Bugs found ({})", bugs.len());
@@ -248,7 +268,11 @@ pub fn checks_markdown(summary: &Summary) -> String {
             "| {} | {} | {} | {} | {} | {} | {} | {:.2} s | {} |",
             c.scenario,
             c.variant,
-            c.backend,
+            if on_tokio(c) {
+                format!("{} (tokio's task order)", c.backend)
+            } else {
+                c.backend.clone()
+            },
             expected,
             found,
             c.executions,
@@ -258,4 +282,68 @@ pub fn checks_markdown(summary: &Summary) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Totals;
+
+    fn row(scenario: &str, backend_kind: BackendKind) -> CheckRow {
+        CheckRow {
+            scenario: scenario.into(),
+            variant: "fixed".into(),
+            backend: backend_kind.to_string(),
+            backend_kind,
+            seed: 0,
+            expected: "pass".into(),
+            beyond_reach: false,
+            verdict: "not-found".into(),
+            found: None,
+            message: None,
+            executions: 10,
+            first_failure: None,
+            wall_time_s: 0.1,
+            met: true,
+            race_file: None,
+            timeline: None,
+            shrink: None,
+            stopped_by_time_limit: false,
+        }
+    }
+
+    fn summary(checks: Vec<CheckRow>) -> Summary {
+        Summary {
+            schema: "racecheck-summary".into(),
+            version: 1,
+            racecheck: "0".into(),
+            started: "then".into(),
+            command: vec!["racecheck".into(), "check".into()],
+            totals: Totals::of(&checks),
+            checks,
+        }
+    }
+
+    #[test]
+    fn an_async_check_on_tokio_says_its_task_order_is_tokios() {
+        let s = summary(vec![
+            row("async.request_cache", BackendKind::Threads),
+            row("async.request_cache", BackendKind::Loom),
+        ]);
+        let md = summary_markdown(&s, &[]);
+        assert!(md.contains("1 check of the `async.*` scenarios on `threads` ran on tokio, whose task order is its own, not explored"), "{md}");
+        let table = checks_markdown(&s);
+        assert!(
+            table.contains("| threads (tokio's task order) |"),
+            "{table}"
+        );
+        assert!(table.contains("| loom |"), "{table}");
+    }
+
+    #[test]
+    fn threads_on_a_thread_scenario_carry_no_tokio_note() {
+        let s = summary(vec![row("lock_manager", BackendKind::Threads)]);
+        assert!(!summary_markdown(&s, &[]).contains("tokio"));
+        assert!(!checks_markdown(&s).contains("tokio"));
+    }
 }

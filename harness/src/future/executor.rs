@@ -3,6 +3,7 @@
 //! runtime is a facade operation the backends explore.
 
 use super::*;
+use crate::rt::{Executor, ExecutorRef};
 
 /// The executor of one runtime under the model backends.
 pub(super) struct Shared {
@@ -64,17 +65,29 @@ impl Sched {
     }
 }
 
-pub(super) fn current_shared(exec: &Execution, me: usize) -> Option<Arc<Shared>> {
-    let (_, any) = exec.polling(me)?;
-    any.downcast::<Shared>().ok()
+/// The runtime of the task thread `me` is polling.
+pub(super) fn current_shared(exec: &Execution, me: usize) -> Option<ExecutorRef> {
+    exec.polling(me).map(|(_, executor)| executor)
 }
 
 pub(super) fn now_nanos(exec: &Execution) -> u64 {
     exec.now().as_nanos().min(u128::from(u64::MAX)) as u64
 }
 
+impl Executor for Shared {
+    fn spawn(&self, task: usize, future: BoxFuture) {
+        self.push_task(task, future);
+    }
+    fn set_timer(&self, key: Option<u64>, deadline: u64, waker: &Waker) -> u64 {
+        Shared::set_timer(self, key, deadline, waker)
+    }
+    fn cancel_timer(&self, key: u64) {
+        Shared::cancel_timer(self, key);
+    }
+}
+
 impl Shared {
-    pub(super) fn push_task(&self, task: usize, future: BoxFuture) {
+    fn push_task(&self, task: usize, future: BoxFuture) {
         let mut g = self.sched.lock().unwrap();
         let slot = g.tasks.len();
         g.tasks.push(Slot {
@@ -119,7 +132,7 @@ impl Shared {
     }
 
     /// Register (or refresh) a timer; its key.
-    pub(super) fn set_timer(&self, key: Option<u64>, deadline: u64, waker: &Waker) -> u64 {
+    fn set_timer(&self, key: Option<u64>, deadline: u64, waker: &Waker) -> u64 {
         let mut g = self.sched.lock().unwrap();
         if let Some(k) = key {
             if let Some(t) = g.timers.iter_mut().find(|t| t.1 == k) {
@@ -135,7 +148,7 @@ impl Shared {
         k
     }
 
-    pub(super) fn cancel_timer(&self, key: u64) {
+    fn cancel_timer(&self, key: u64) {
         if std::thread::panicking() || rt::current().is_none() {
             return;
         }
@@ -228,7 +241,7 @@ impl Shared {
         let name = exec.task_name(task);
         exec.record(me, EventKind::Label(format!("poll task {name}").into()));
         exec.task_waits(task, None);
-        exec.set_polling(me, Some((task, self.clone() as Arc<dyn Any + Send + Sync>)));
+        exec.set_polling(me, Some((task, self.clone() as ExecutorRef)));
         let polled = panic::catch_unwind(AssertUnwindSafe(|| {
             future.as_mut().poll(&mut Context::from_waker(&waker))
         }));
@@ -316,7 +329,7 @@ pub(super) fn block_on_model<F: Future>(
         slot: None,
     }));
     let mut future = std::pin::pin!(future);
-    let any: Arc<dyn Any + Send + Sync> = shared.clone();
+    let any: ExecutorRef = shared.clone();
     let output = loop {
         exec.task_waits(main, None);
         exec.set_polling(me, Some((main, any.clone())));

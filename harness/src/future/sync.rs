@@ -1,4 +1,5 @@
-//! Async `Mutex`, `Notify`, `Semaphore` and [`oneshot`], like tokio's, built from the facade and wakers: they work on
+//! Async `Mutex`, `Notify`, `Semaphore`, `RwLock` and the channels ([`mpsc`], [`oneshot`],
+//! [`watch`]), like tokio's, built from the facade and wakers: they work on
 //! every backend (tokio's wakers included) and record the same events everywhere.
 //!
 //! Each keeps its state under a facade mutex named after it (`<name>.state`), so every step is
@@ -18,31 +19,54 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+pub mod mpsc;
 pub mod oneshot;
+mod rwlock;
 mod semaphore;
+pub mod watch;
+
+/// A task waiting its turn: its key, the waker to call when its turn may have come, and how
+/// many units (permits) it needs.
+struct Waiter {
+    key: u64,
+    waker: Waker,
+    need: usize,
+}
 
 /// Keep a pending acquirer in a FIFO of keyed waiters: on its first poll it gets the next key
 /// and joins the back; on a later poll its entry takes the newest waker.
 fn wait_in_line(
-    waiters: &mut VecDeque<(u64, Waker)>,
+    waiters: &mut VecDeque<Waiter>,
     next_key: &mut u64,
     key: &mut Option<u64>,
     waker: &Waker,
+    need: usize,
 ) {
     match *key {
         Some(k) => {
-            if let Some(w) = waiters.iter_mut().find(|w| w.0 == k) {
-                w.1.clone_from(waker);
+            if let Some(w) = waiters.iter_mut().find(|w| w.key == k) {
+                w.waker.clone_from(waker);
             }
         }
         None => {
             let k = *next_key;
             *next_key += 1;
-            waiters.push_back((k, waker.clone()));
+            waiters.push_back(Waiter {
+                key: k,
+                waker: waker.clone(),
+                need,
+            });
             *key = Some(k);
         }
     }
 }
+
+/// Leave the line (a waiter served or gone).
+fn leave_line(waiters: &mut VecDeque<Waiter>, key: u64) {
+    waiters.retain(|w| w.key != key);
+}
+
+pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use semaphore::{Acquire, Semaphore, SemaphorePermit};
 
 fn label(text: String) {
@@ -68,7 +92,7 @@ struct LockState {
     /// The task holding the lock.
     holder: Option<usize>,
     /// Waiting lock futures, by key, first come first.
-    waiters: VecDeque<(u64, Waker)>,
+    waiters: VecDeque<Waiter>,
     next_key: u64,
 }
 
@@ -109,7 +133,7 @@ impl<T> Mutex<T> {
     }
 
     fn wake_next(&self, s: &LockState) -> Option<Waker> {
-        s.waiters.front().map(|w| w.1.clone())
+        s.waiters.front().map(|w| w.waker.clone())
     }
 }
 
@@ -135,7 +159,7 @@ impl<'a, T> Future for Lock<'a, T> {
         if s.holder.is_none() {
             s.holder = Some(task.unwrap_or(usize::MAX));
             if let Some(k) = this.key {
-                s.waiters.retain(|w| w.0 != k);
+                leave_line(&mut s.waiters, k);
             }
             drop(s);
             this.done = true;
@@ -144,7 +168,13 @@ impl<'a, T> Future for Lock<'a, T> {
             return Poll::Ready(MutexGuard { mutex: this.mutex });
         }
         let st = &mut *s;
-        wait_in_line(&mut st.waiters, &mut st.next_key, &mut this.key, cx.waker());
+        wait_in_line(
+            &mut st.waiters,
+            &mut st.next_key,
+            &mut this.key,
+            cx.waker(),
+            1,
+        );
         let holder = s.holder;
         drop(s);
         let name = &this.mutex.name;
@@ -164,7 +194,7 @@ impl<T> Drop for Lock<'_, T> {
                 return;
             }
             let mut s = self.mutex.state.lock().unwrap();
-            s.waiters.retain(|w| w.0 != k);
+            leave_line(&mut s.waiters, k);
             let next = if s.holder.is_none() {
                 self.mutex.wake_next(&s)
             } else {

@@ -6,7 +6,8 @@
 
 pub use super::timeout::{timeout, Elapsed, Timeout};
 
-use super::{awaiting, current_shared, now_nanos, Shared};
+use super::{awaiting, current_shared, now_nanos};
+use crate::rt::ExecutorRef;
 use crate::rt::{self, Backend};
 use crate::trace::{format_nanos, EventKind};
 use std::future::Future;
@@ -64,7 +65,7 @@ pub struct Sleep {
 
 enum Inner {
     /// The runtime and key of the registered timer, once registered.
-    Model(Option<(Arc<Shared>, u64)>),
+    Model(Option<(ExecutorRef, u64)>),
     Tokio(Option<Pin<Box<tokio::time::Sleep>>>),
 }
 

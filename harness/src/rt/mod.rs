@@ -54,6 +54,7 @@ pub(crate) use events::{format_nanos, Event, EventKind, ModelLockOp};
 pub(crate) use execution::Execution;
 pub(crate) use object::ObjectKind;
 pub(crate) use panics::{install_panic_hook, payload_message, record_panic};
+pub(crate) use tasks::{Executor, ExecutorRef};
 pub(crate) use threads::run_thread;
 
 use std::cell::{Cell, RefCell};

@@ -3,12 +3,25 @@
 
 use super::Execution;
 use crate::outcome::Blocked;
-use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, MutexGuard};
+use std::task::Waker;
 
-/// The executor a polled task belongs to, opaque to the engine: the async layer keeps its own
-/// type behind it and is the only one to look inside.
-pub(crate) type ExecutorRef = Arc<dyn Any + Send + Sync>;
+/// What a task's code asks of the runtime polling it (the async layer implements it): the
+/// engine only keeps the handle, per thread, for the task being polled, so a `spawn` or a
+/// `sleep` inside a task reaches its own runtime.
+pub(crate) trait Executor: Send + Sync {
+    /// Queue a new task's future.
+    fn spawn(&self, task: usize, future: Pin<Box<dyn Future<Output = ()> + Send + 'static>>);
+    /// Register (or, given its key, refresh) a timer of virtual time; its key.
+    fn set_timer(&self, key: Option<u64>, deadline_nanos: u64, waker: &Waker) -> u64;
+    /// Forget a timer.
+    fn cancel_timer(&self, key: u64);
+}
+
+/// The executor a polled task belongs to.
+pub(crate) type ExecutorRef = Arc<dyn Executor>;
 
 #[derive(Default)]
 pub(crate) struct Tasks {

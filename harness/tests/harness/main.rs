@@ -5,7 +5,9 @@
 mod choices;
 mod external;
 mod future;
+mod future_channels;
 mod future_primitives;
+mod future_select;
 mod history;
 mod model_locks;
 mod models;

@@ -1,10 +1,12 @@
-//! A counting semaphore, like `tokio::sync::Semaphore`: `acquire` awaits a permit, the permit
-//! gives it back when dropped, and waiters are served first come first (tokio's is fair too).
+//! A counting semaphore, like `tokio::sync::Semaphore`: `acquire` (or `acquire_many`) awaits
+//! permits, the permit gives them back when dropped, and waiters are served first come first
+//! (tokio's is fair too: a waiter needing many permits holds back those behind it).
 //!
 //! The count and the queue of waiters sit under a facade mutex (`<name>.state`); a task waiting
-//! for a permit is named in deadlock reports ("semaphore NAME").
+//! for a permit is named in deadlock reports ("semaphore NAME", or what the owner calls it, as
+//! "async rwlock NAME" for [`RwLock`](super::RwLock), which is built on it).
 
-use super::label;
+use super::{label, leave_line, wait_in_line, Waiter};
 use crate::future::awaiting;
 use crate::sync::Mutex as SyncMutex;
 use std::borrow::Cow;
@@ -15,14 +17,33 @@ use std::task::{Context, Poll, Waker};
 
 pub struct Semaphore {
     name: Cow<'static, str>,
+    /// What a waiter waits on, for deadlock reports: "semaphore" or its owner's kind.
+    kind: &'static str,
     state: SyncMutex<State>,
 }
 
 struct State {
     permits: usize,
-    /// Waiting acquires, by key, first come first.
-    waiters: VecDeque<(u64, Waker)>,
+    /// Waiting acquires, first come first.
+    waiters: VecDeque<Waiter>,
     next_key: u64,
+}
+
+impl State {
+    /// The wakers of the waiters at the front whose needs the free permits cover, in order:
+    /// a waiter that does not fit holds back those behind it.
+    fn fitting(&self) -> Vec<Waker> {
+        let mut left = self.permits;
+        let mut wake = Vec::new();
+        for w in &self.waiters {
+            if w.need > left {
+                break;
+            }
+            left -= w.need;
+            wake.push(w.waker.clone());
+        }
+        wake
+    }
 }
 
 impl Semaphore {
@@ -33,6 +54,15 @@ impl Semaphore {
 
     /// A semaphore with the name traces and deadlock reports give it.
     pub fn named(name: impl Into<Cow<'static, str>>, permits: usize) -> Self {
+        Self::of_kind("semaphore", name, permits)
+    }
+
+    /// A semaphore a waiter on which is said to wait on "`kind` NAME".
+    pub(super) fn of_kind(
+        kind: &'static str,
+        name: impl Into<Cow<'static, str>>,
+        permits: usize,
+    ) -> Self {
         let name = name.into();
         Semaphore {
             state: SyncMutex::named(
@@ -44,14 +74,25 @@ impl Semaphore {
                 },
             ),
             name,
+            kind,
         }
     }
 
     /// Wait for a permit.
     pub fn acquire(&self) -> Acquire<'_> {
+        self.acquire_units(1)
+    }
+
+    /// Wait for `n` permits at once, taken together when the waiter's turn comes.
+    pub fn acquire_many(&self, n: u32) -> Acquire<'_> {
+        self.acquire_units(n as usize)
+    }
+
+    pub(super) fn acquire_units(&self, need: usize) -> Acquire<'_> {
         Acquire {
             semaphore: self,
             key: None,
+            need,
         }
     }
 
@@ -64,22 +105,18 @@ impl Semaphore {
     pub fn add_permits(&self, n: usize) {
         let mut s = self.state.lock().unwrap();
         s.permits += n;
-        let wake: Vec<Waker> = s
-            .waiters
-            .iter()
-            .take(s.permits)
-            .map(|w| w.1.clone())
-            .collect();
+        let wake = s.fitting();
         drop(s);
         wake.into_iter().for_each(Waker::wake);
     }
 }
 
-/// The future of [`Semaphore::acquire`].
+/// The future of [`Semaphore::acquire`] and [`Semaphore::acquire_many`].
 #[must_use = "a permit is not taken unless awaited"]
 pub struct Acquire<'a> {
     semaphore: &'a Semaphore,
     key: Option<u64>,
+    need: usize,
 }
 
 impl<'a> Future for Acquire<'a> {
@@ -88,34 +125,40 @@ impl<'a> Future for Acquire<'a> {
         let this = self.get_mut();
         let sem = this.semaphore;
         let mut s = sem.state.lock().unwrap();
-        // First come first: a permit goes to the oldest waiter, so a newcomer queues.
+        // First come first: permits go to the oldest waiter, so a newcomer queues.
         let first = match this.key {
-            Some(k) => s.waiters.front().is_some_and(|w| w.0 == k),
+            Some(k) => s.waiters.front().is_some_and(|w| w.key == k),
             None => s.waiters.is_empty(),
         };
-        if first && s.permits > 0 {
-            s.permits -= 1;
+        if first && s.permits >= this.need {
+            s.permits -= this.need;
             if let Some(k) = this.key.take() {
-                s.waiters.retain(|w| w.0 != k);
+                leave_line(&mut s.waiters, k);
             }
-            // A waiter woken with this one but polled before it found itself behind: it is
-            // first now, and a permit may be left for it.
-            let next = (s.permits > 0)
-                .then(|| s.waiters.front().map(|w| w.1.clone()))
-                .flatten();
+            // Waiters woken with this one but polled before it found themselves behind it:
+            // they are first now, and permits may be left for them.
+            // The first of them: it wakes the next in turn when served.
+            let next = s.fitting().into_iter().next();
             drop(s);
-            if let Some(w) = next {
-                w.wake();
-            }
+            next.into_iter().for_each(Waker::wake);
             awaiting(None);
             label(format!("acquired {}", sem.name));
-            return Poll::Ready(SemaphorePermit { semaphore: sem });
+            return Poll::Ready(SemaphorePermit {
+                semaphore: sem,
+                permits: this.need,
+            });
         }
         let st = &mut *s;
-        super::wait_in_line(&mut st.waiters, &mut st.next_key, &mut this.key, cx.waker());
+        wait_in_line(
+            &mut st.waiters,
+            &mut st.next_key,
+            &mut this.key,
+            cx.waker(),
+            this.need,
+        );
         drop(s);
-        let name = &sem.name;
-        awaiting(Some(&|_| format!("semaphore {name}")));
+        let (kind, name) = (sem.kind, &sem.name);
+        awaiting(Some(&|_| format!("{kind} {name}")));
         Poll::Pending
     }
 }
@@ -129,27 +172,33 @@ impl Drop for Acquire<'_> {
             return;
         }
         let mut s = self.semaphore.state.lock().unwrap();
-        s.waiters.retain(|w| w.0 != k);
-        // A cancelled first waiter must not strand the permit it was to take.
-        let next = (s.permits > 0).then(|| s.waiters.front().map(|w| w.1.clone()));
+        leave_line(&mut s.waiters, k);
+        // A cancelled first waiter must not strand the permits it held back.
+        let next = s.fitting().into_iter().next();
         drop(s);
-        if let Some(Some(w)) = next {
-            w.wake();
-        }
+        next.into_iter().for_each(Waker::wake);
     }
 }
 
-/// A permit of a [`Semaphore`], given back when dropped.
+/// Permits of a [`Semaphore`], given back when dropped.
 pub struct SemaphorePermit<'a> {
     semaphore: &'a Semaphore,
+    permits: usize,
+}
+
+impl SemaphorePermit<'_> {
+    /// Keep the permits taken for good, as tokio's `forget`.
+    pub fn forget(mut self) {
+        self.permits = 0;
+    }
 }
 
 impl Drop for SemaphorePermit<'_> {
     fn drop(&mut self) {
-        if std::thread::panicking() || crate::rt::current().is_none() {
+        if self.permits == 0 || std::thread::panicking() || crate::rt::current().is_none() {
             return;
         }
         label(format!("release {}", self.semaphore.name));
-        self.semaphore.add_permits(1);
+        self.semaphore.add_permits(self.permits);
     }
 }

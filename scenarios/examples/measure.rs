@@ -4,10 +4,10 @@
 //!
 //! `cargo run --release -p racecheck-scenarios --example measure`
 //!
-//! For a profiler, `measure profile [raw] [pct|loom] N` runs only the small model N times under
-//! shuttle's random scheduler (or PCT d=3; or N exhaustive loom explorations), through
-//! racecheck or (with `raw`) directly:
-//! `valgrind --tool=callgrind target/release/examples/measure profile raw 2000`.
+//! For a profiler, `measure profile [raw] [pct|loom] [wide] N` runs only the small model N times
+//! under shuttle's random scheduler (or PCT d=3; or N exhaustive loom explorations), through
+//! racecheck or (with `raw`) directly; `wide` takes the 4-thread model instead of the 2-thread
+//! one: `valgrind --tool=callgrind target/release/examples/measure profile raw 2000`.
 
 #![forbid(unsafe_code)]
 
@@ -73,12 +73,48 @@ fn raw_loom_model() {
     assert_eq!(*m.lock().unwrap(), 2 * ROUNDS);
 }
 
+/// Worker threads of the wide model: with main, four threads.
+const WORKERS: usize = 3;
+
+/// Four threads: main spawns three workers that each lock a shared counter twice, joins them,
+/// and reads the counter once more.
+macro_rules! wide_model {
+    ($name:ident, $($sync:ident)::+, $($thread:ident)::+) => {
+        fn $name() {
+            let m = std::sync::Arc::new($($sync)::+::Mutex::new(0));
+            let workers: Vec<_> = (0..WORKERS)
+                .map(|_| {
+                    let m = m.clone();
+                    $($thread)::+::spawn(move || {
+                        for _ in 0..2 {
+                            *m.lock().unwrap() += 1;
+                        }
+                    })
+                })
+                .collect();
+            for w in workers {
+                w.join().unwrap();
+            }
+            assert_eq!(*m.lock().unwrap(), 2 * WORKERS);
+        }
+    };
+}
+
+wide_model!(facade_wide, racecheck::sync, racecheck::thread);
+wide_model!(raw_shuttle_wide, shuttle::sync, shuttle::thread);
+wide_model!(raw_loom_wide, loom::sync, loom::thread);
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("profile") {
         let n: usize = args.last().and_then(|a| a.parse().ok()).unwrap_or(2000);
         let raw = args.iter().any(|a| a == "raw");
         let has = |w: &str| args.iter().any(|a| a == w);
+        let wide = has("wide");
+        let pick = |narrow: fn(), wide_one: fn()| if wide { wide_one } else { narrow };
+        let facade_model = pick(facade_model, facade_wide);
+        let raw_shuttle_model = pick(raw_shuttle_model, raw_shuttle_wide);
+        let raw_loom_model = pick(raw_loom_model, raw_loom_wide);
         if has("loom") {
             // loom explores the model exhaustively each time: n explorations.
             for _ in 0..n {

@@ -44,10 +44,13 @@ pub(crate) struct Choices {
 }
 
 impl Choices {
+    /// Built field by field: `..Choices::default()` would allocate a default source's map
+    /// only to drop it, twice per execution.
     pub(crate) fn new(source: ChoiceSource) -> Self {
         Choices {
             source,
-            ..Choices::default()
+            made: Vec::new(),
+            options: ChoiceMap::new(),
         }
     }
 

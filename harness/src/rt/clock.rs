@@ -206,14 +206,20 @@ impl Execution {
     }
 
     /// Release the state, wake who is due, and unwind if the execution failed.
+    #[inline]
     pub(super) fn settle_and_wake(&self, s: MutexGuard<'_, State>, wake: Wake) {
         if s.failure.is_some() {
             return self.settle(s);
         }
         drop(s);
-        if wake.0.is_empty() {
-            return;
+        if !wake.0.is_empty() {
+            self.wake(wake);
         }
+    }
+
+    /// Wake `wake`'s threads, the state lock released.
+    #[inline(never)]
+    fn wake(&self, wake: Wake) {
         if self.backend == Backend::Real {
             self.real_wake.notify_all();
             return;

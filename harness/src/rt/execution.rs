@@ -63,7 +63,8 @@ impl Execution {
             tokio_start: OnceLock::new(),
             park_sync,
             chaos: OnceLock::new(),
-            choices: Mutex::new(Choices::default()),
+            // A placeholder with nothing allocated: `set_choices` replaces it before the model runs.
+            choices: Mutex::new(Choices::new(ChoiceSource::Seeded(0))),
         })
     }
 
@@ -126,11 +127,22 @@ impl Execution {
     /// A race recorded on real threads may order two steps where shuttle has no switch point
     /// between them (a label right after a spawn, say). Replays of loom and shuttle recordings
     /// are unaffected: at an extra switch point the follower picks the thread already running.
+    ///
+    /// Inlined: at every facade operation it is two tests; the rare work is out of line.
+    #[inline(always)]
     pub(super) fn step_point(&self) {
         if self.backend == Backend::Real {
             return super::chaos::perturb();
         }
-        if self.replaying && !std::thread::panicking() {
+        if self.replaying {
+            self.replay_step_point();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn replay_step_point(&self) {
+        if !std::thread::panicking() {
             let me = usize::from(shuttle::current::me());
             self.lock().releasing[me] = false;
             shuttle::thread::yield_now();
@@ -146,6 +158,7 @@ impl Execution {
         self.lock().releasing.get(t).copied().unwrap_or(false)
     }
 
+    #[inline]
     pub(super) fn lock(&self) -> MutexGuard<'_, State> {
         // A panic never happens while this lock is held, but stay usable if one did.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
@@ -205,6 +218,7 @@ impl Execution {
     }
 
     /// Append a step; the trace ends at the failure, so nothing is appended after one.
+    #[inline]
     pub(super) fn push(&self, s: &mut State, me: usize, kind: EventKind) {
         if s.failure.is_some() {
             return;
@@ -223,6 +237,7 @@ impl Execution {
     }
 
     /// Release the state and unwind if the execution has failed meanwhile.
+    #[inline]
     pub(super) fn settle(&self, s: MutexGuard<'_, State>) {
         let failed = s.failure.is_some();
         drop(s);
@@ -234,6 +249,7 @@ impl Execution {
 
     fn mark_aborted(&self) {
         self.aborted.store(true, Ordering::Release);
+        super::note_aborted(self);
         if self.backend == Backend::Real {
             self.real_wake.notify_all();
         }

@@ -75,6 +75,10 @@ pub(crate) struct Abort;
 thread_local! {
     static CURRENT: RefCell<Option<Arc<Execution>>> = const { RefCell::new(None) };
     static REAL_ME: Cell<usize> = const { Cell::new(0) };
+    /// Whether the current execution has failed, as far as this OS thread knows: set where it
+    /// fails on this thread (under shuttle every model thread and the scheduler share one), so
+    /// the scheduler asks a flag at each decision instead of the execution.
+    static CURRENT_ABORTED: Cell<bool> = const { Cell::new(false) };
 }
 
 loom::thread_local! {
@@ -101,12 +105,26 @@ pub(crate) fn current() -> Option<Arc<Execution>> {
 }
 
 /// Whether an execution is current on this OS thread (without cloning its handle).
+#[inline]
 pub(crate) fn in_execution() -> bool {
     CURRENT.with(|c| c.borrow().is_some())
 }
 
 pub(crate) fn set_current(exec: Option<Arc<Execution>>) {
+    CURRENT_ABORTED.set(exec.as_ref().is_some_and(|e| e.is_aborted()));
     CURRENT.with(|c| *c.borrow_mut() = exec);
+}
+
+/// `exec` has failed: if it is this OS thread's current execution, remember that here.
+pub(super) fn note_aborted(exec: &Execution) {
+    let here = CURRENT.with(|c| {
+        c.borrow()
+            .as_ref()
+            .is_some_and(|e| std::ptr::eq(&**e, exec))
+    });
+    if here {
+        CURRENT_ABORTED.set(true);
+    }
 }
 
 /// The index of the model thread running now (0 is the model's main thread).
@@ -119,6 +137,7 @@ pub(crate) fn me() -> usize {
     with(|exec| me_in(exec))
 }
 
+#[inline]
 fn me_in(exec: &Execution) -> usize {
     match exec.backend {
         Backend::Loom => LOOM_ME.with(|m| m.get()),
@@ -130,14 +149,20 @@ fn me_in(exec: &Execution) -> usize {
 /// The current execution and the model thread running now, in one lookup: what every
 /// facade operation starts with.
 #[track_caller]
+#[inline]
 pub(crate) fn current_and_me() -> (Arc<Execution>, usize) {
     with(|exec| (exec.clone(), me_in(exec)))
 }
 
 /// Whether there is a current execution and it has failed: asked at every scheduling
 /// decision, so without cloning the execution's handle.
+///
+/// shuttle runs an execution's threads and its scheduler on one OS thread, so the failure was
+/// noted on this one (see `note_aborted`); the execution's own flag stays the truth for
+/// real threads.
+#[inline]
 pub(crate) fn current_is_aborted() -> bool {
-    CURRENT.with(|c| c.borrow().as_ref().is_some_and(|e| e.is_aborted()))
+    CURRENT_ABORTED.get()
 }
 
 pub(crate) fn set_me(backend: Backend, index: usize) {

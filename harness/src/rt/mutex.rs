@@ -1,20 +1,31 @@
 //! Mutexes: a thread announces the wait, the backend blocks it, and the engine records who holds
 //! what once it acquires.
 
-use super::state::Wait;
+use super::state::{Status, Wait};
 use super::{EventKind, Execution};
 
 impl Execution {
     /// Thread `me` is about to wait for a mutex.
+    ///
+    /// `block` specialised to a mutex: a free mutex's locker can go on, so only a held one
+    /// asks whether every thread is now stuck.
     pub(crate) fn before_lock(&self, me: usize, mutex: usize) {
-        self.block(me, EventKind::Lock { object: mutex }, Wait::Mutex(mutex));
+        self.step_point();
+        let mut s = self.lock();
+        self.push(&mut s, me, EventKind::Lock { object: mutex });
+        s.status[me] = Status::Blocked(Wait::Mutex(mutex));
+        if s.is_held(mutex) {
+            let wake = self.when_all_stuck(&mut s);
+            return self.settle_and_wake(s, wake);
+        }
+        self.settle(s);
     }
 
     /// Thread `me` now holds `mutex` (after a lock, or after a condvar wait woke).
     pub(crate) fn after_lock(&self, me: usize, mutex: usize) {
         self.step_point();
         let mut s = self.lock();
-        s.status[me] = super::state::Status::Running;
+        s.status[me] = Status::Running;
         s.mutex(mutex).owner = Some(me);
         self.push(&mut s, me, EventKind::Acquired { object: mutex });
         self.settle(s);

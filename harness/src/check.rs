@@ -11,7 +11,7 @@
 //! println!("{}", result.verdict());
 //! ```
 
-use crate::backend::{self, Body, Progress, RunConfig, Scheduling};
+use crate::backend::{self, Body, Progress, RunConfig, ShuttleScheduler};
 use crate::outcome::{Outcome, OutcomeKind};
 use crate::parallel::{self, Shard};
 pub(crate) use crate::single_run::{replay_body, run_guided, run_seeded};
@@ -296,7 +296,7 @@ impl Check {
         let body = self.body.clone();
         let run = match self.backend {
             BackendKind::Loom => backend::run_loom(body, self.preemption_bound, &cfg),
-            BackendKind::Dfs => backend::run_shuttle(body, Scheduling::Dfs, &cfg),
+            BackendKind::Dfs => backend::run_shuttle(body, ShuttleScheduler::Dfs, &cfg),
             BackendKind::Threads => backend::run_threads(body, &cfg),
             kind => {
                 let seeded = parallel::Seeded {

@@ -49,7 +49,7 @@
 //! thread numbering would break), and neither has loom or virtual time. Hence this executor.
 
 use crate::outcome::Outcome;
-use crate::rt::{self, Backend, Execution};
+use crate::rt::{self, Execution, Primitives};
 use crate::sync::{Condvar, Mutex as SyncMutex};
 use crate::trace::EventKind;
 use futures_util::FutureExt;
@@ -131,9 +131,9 @@ impl Runtime {
     /// dropped when it returns, as tokio drops them.
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let exec = rt::with(Arc::clone);
-        match exec.backend {
-            Backend::Real => block_on_tokio(&exec, future),
-            Backend::Loom | Backend::Shuttle => block_on_model(&exec, self.flavor, future),
+        match exec.primitives {
+            Primitives::Threads => block_on_tokio(&exec, future),
+            Primitives::Loom | Primitives::Shuttle => block_on_model(&exec, self.flavor, future),
         }
     }
 }
@@ -175,7 +175,7 @@ where
     let name = name.unwrap_or_else(|| format!("task-{task}"));
     exec.set_task_name(task, name.clone());
     exec.record(me, EventKind::Label(format!("spawn task {name}").into()));
-    if exec.backend == Backend::Real {
+    if exec.primitives == Primitives::Threads {
         let e = exec.clone();
         let who = format!("task {name}");
         let body = async move {
@@ -297,8 +297,8 @@ impl<T> Future for JoinHandle<T> {
 
 /// The racecheck task the current thread is polling.
 pub(crate) fn current_task(exec: &Execution, me: usize) -> Option<usize> {
-    match exec.backend {
-        Backend::Real => TASK.try_with(|t| *t).ok(),
+    match exec.primitives {
+        Primitives::Threads => TASK.try_with(|t| *t).ok(),
         _ => exec.polling(me).map(|(task, _)| task),
     }
 }

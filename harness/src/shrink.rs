@@ -4,7 +4,7 @@
 //! the point. Shrinking tries shorter or reordered guides (a prefix of the schedule, the
 //! schedule without one run of a thread, or with one run moved earlier or later) and runs each
 //! once under shuttle: the run follows the guide as far as it can and then never preempts (see
-//! `Scheduling::Guided`). A candidate is kept when it ends in the same kind of outcome and is
+//! `ShuttleScheduler::Guided`). A candidate is kept when it ends in the same kind of outcome and is
 //! smaller, as (preemptions, context switches, steps), and the passes start again from it until
 //! none is smaller: the result is a fixpoint of the passes, so shrinking it again finds nothing.
 //! The budget is a count of candidate executions, so the result depends on the input alone; a

@@ -1,7 +1,7 @@
 //! Single executions under shuttle: a replay that follows a recorded schedule, a guided run
 //! (what shrinking tries) and one seeded random or PCT execution (what `reproduce` samples).
 
-use crate::backend::{self, Body, RunConfig, Scheduling};
+use crate::backend::{self, Body, RunConfig, ShuttleScheduler};
 use crate::check::{DEFAULT_MAX_STEPS, DEFAULT_TIME_LIMIT};
 use crate::outcome::Outcome;
 use crate::rt::ChoiceMap;
@@ -47,7 +47,7 @@ pub(crate) fn replay_body(
     max_steps: usize,
 ) -> Replayed {
     let diverged = Arc::new(Mutex::new(None));
-    let scheduling = Scheduling::Replay {
+    let scheduling = ShuttleScheduler::Replay {
         schedule: schedule.clone(),
         diverged: diverged.clone(),
     };
@@ -70,7 +70,12 @@ pub(crate) fn run_guided(
     choices: ChoiceMap,
     max_steps: usize,
 ) -> (Outcome, Trace) {
-    run_once(body, Scheduling::Guided { schedule }, choices, max_steps)
+    run_once(
+        body,
+        ShuttleScheduler::Guided { schedule },
+        choices,
+        max_steps,
+    )
 }
 
 /// One execution of `body` under shuttle's random (`depth` None) or PCT scheduler, seeded
@@ -88,7 +93,7 @@ pub(crate) fn run_seeded(body: Body, depth: Option<usize>, seed: u64) -> (Outcom
 
 fn run_once(
     body: Body,
-    scheduling: Scheduling,
+    scheduling: ShuttleScheduler,
     choices: ChoiceMap,
     max_steps: usize,
 ) -> (Outcome, Trace) {

@@ -4,7 +4,7 @@
 //! shuttle and real threads only. Spawning a sixth under loom ends the check as
 //! [`Verdict::Unsupported`](crate::Verdict::Unsupported): nothing found, nothing verified.
 
-use crate::rt::{self, Backend};
+use crate::rt::{self, Primitives};
 use std::io;
 use std::time::Duration;
 
@@ -24,10 +24,10 @@ where
 pub fn yield_now() {
     let exec = rt::with(std::sync::Arc::clone);
     exec.record(rt::me(), crate::trace::EventKind::Yield);
-    match exec.backend {
-        Backend::Loom => loom::thread::yield_now(),
-        Backend::Shuttle => shuttle::thread::yield_now(),
-        Backend::Real => std::thread::yield_now(),
+    match exec.primitives {
+        Primitives::Loom => loom::thread::yield_now(),
+        Primitives::Shuttle => shuttle::thread::yield_now(),
+        Primitives::Threads => std::thread::yield_now(),
     }
 }
 
@@ -108,21 +108,21 @@ impl Builder {
         let parent = rt::me();
         let name = self.name.clone();
         let child = exec.register_thread(parent, self.name);
-        let backend = exec.backend;
+        let backend = exec.primitives;
         let child_exec = exec.clone();
         let body = move || {
             rt::set_me(backend, child);
             match backend {
                 // A failed thread stops the execution quietly instead of panicking out of its
                 // task, which shuttle would report on stderr.
-                Backend::Shuttle => {
+                Primitives::Shuttle => {
                     crate::backend::run_shuttle_task(|| rt::run_thread(&child_exec, child, f))
                 }
                 _ => rt::run_thread(&child_exec, child, f),
             }
         };
         let inner = match backend {
-            Backend::Loom => {
+            Primitives::Loom => {
                 if child >= LOOM_MAX_THREADS {
                     exec.fail(crate::Outcome::Unsupported {
                         reason: format!(
@@ -135,8 +135,8 @@ impl Builder {
                 }
                 JoinInner::Loom(loom::thread::spawn(body))
             }
-            Backend::Shuttle => JoinInner::Shuttle(shuttle::thread::spawn(body)),
-            Backend::Real => {
+            Primitives::Shuttle => JoinInner::Shuttle(shuttle::thread::spawn(body)),
+            Primitives::Threads => {
                 let mut builder = std::thread::Builder::new();
                 if let Some(name) = name {
                     builder = builder.name(name);

@@ -11,7 +11,7 @@
 //! [`sleep`] inside a task blocks the worker thread, as a blocking call in a tokio task does.
 
 pub use crate::future::time::{interval, sleep as sleep_async, Interval};
-use crate::rt::{self, Backend};
+use crate::rt::{self, Primitives};
 pub use std::time::Duration;
 
 /// Sleep for one of `durations`, chosen as the check explores (see [`crate::choose`]), and
@@ -175,7 +175,7 @@ pub fn now() -> Instant {
 pub fn sleep(duration: Duration) {
     let exec = rt::with(std::sync::Arc::clone);
     let me = rt::me();
-    let in_tokio = exec.backend == Backend::Real && exec.in_tokio();
+    let in_tokio = exec.primitives == Primitives::Threads && exec.in_tokio();
     exec.sleep(me, duration);
     if in_tokio {
         // A blocking call inside a task: the paused clock must see the time it took.

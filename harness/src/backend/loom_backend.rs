@@ -3,7 +3,7 @@
 
 use super::choices::Sweep;
 use super::{Body, RunConfig, RunResult, Tracker};
-use crate::rt::{self, Backend};
+use crate::rt::{self, Primitives};
 use std::panic;
 use std::time::Instant;
 
@@ -37,7 +37,7 @@ pub(super) fn run(body: Body, bound: Option<usize>, cfg: &RunConfig) -> RunResul
         let before = tracker.executions();
         let (t, b) = (tracker.clone(), body.clone());
         match panic::catch_unwind(panic::AssertUnwindSafe(|| {
-            builder.check(move || t.execute(Backend::Loom, max_steps, false, &b));
+            builder.check(move || t.execute(Primitives::Loom, max_steps, false, &b));
         })) {
             Ok(()) => Ok(tracker.executions() - before),
             Err(payload) => Err(Box::new(tracker.failed(payload))),

@@ -15,14 +15,14 @@ mod shuttle_backend;
 mod threads;
 
 use crate::outcome::Outcome;
-use crate::rt::{self, Backend, ChoiceMap, ChoiceSource, Execution};
+use crate::rt::{self, ChoiceMap, ChoiceSource, Execution, Primitives};
 use crate::trace::Trace;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub(crate) use seeded::scheduler as seeded;
-pub(crate) use shuttle_backend::{run_task as run_shuttle_task, Scheduling};
+pub(crate) use shuttle_backend::{run_task as run_shuttle_task, ShuttleScheduler};
 
 /// The model body every execution runs.
 pub(crate) type Body = Arc<dyn Fn() + Send + Sync + 'static>;
@@ -64,7 +64,7 @@ pub(crate) fn run_loom(body: Body, bound: Option<usize>, cfg: &RunConfig) -> Run
     loom_backend::run(body, bound, cfg)
 }
 
-pub(crate) fn run_shuttle(body: Body, scheduling: Scheduling, cfg: &RunConfig) -> RunResult {
+pub(crate) fn run_shuttle(body: Body, scheduling: ShuttleScheduler, cfg: &RunConfig) -> RunResult {
     shuttle_backend::run(body, scheduling, cfg)
 }
 
@@ -126,7 +126,7 @@ impl Tracker {
     }
 
     /// Start one execution on this OS thread and run the body as its main thread.
-    fn execute(&self, backend: Backend, max_steps: usize, replaying: bool, body: &Body) {
+    fn execute(&self, backend: Primitives, max_steps: usize, replaying: bool, body: &Body) {
         let exec = Execution::new(backend, max_steps, replaying);
         let n = self.started.fetch_add(1, Ordering::Relaxed) + 1;
         exec.set_choices(match lock(&self.fixed_choices).clone() {
@@ -140,7 +140,9 @@ impl Tracker {
         rt::set_current(Some(exec.clone()));
         rt::set_me(backend, 0);
         match backend {
-            Backend::Shuttle => shuttle_backend::run_task(|| rt::run_thread(&exec, 0, || body())),
+            Primitives::Shuttle => {
+                shuttle_backend::run_task(|| rt::run_thread(&exec, 0, || body()))
+            }
             _ => rt::run_thread(&exec, 0, || body()),
         }
         self.add_to_fingerprint(&exec);

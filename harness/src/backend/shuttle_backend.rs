@@ -2,7 +2,7 @@
 
 use super::choices::Sweep;
 use super::{Body, RunConfig, RunResult, Tracker};
-use crate::rt::{self, Backend};
+use crate::rt::{self, Primitives};
 use shuttle::scheduler::{DfsScheduler, Schedule, Scheduler, Task, TaskId};
 use std::cell::Cell;
 use std::panic;
@@ -16,11 +16,11 @@ thread_local! {
     static STOPPING: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Which shuttle scheduler picks the next thread. The random walk and PCT (probabilistic
-/// concurrency testing, depth d: d−1 priority change points, Burckhardt et al., ASPLOS 2010)
-/// run in seed blocks through `crate::parallel`.
+/// Which scheduler picks the next thread in a shuttle run that is not seeded: DFS, a replay, a
+/// shrink candidate. The seeded ones (random, PCT, URW, POS, reads-from, the portfolio) are in
+/// [`super::seeded`] and run in seed blocks through `crate::parallel`.
 #[derive(Clone, Debug)]
-pub(crate) enum Scheduling {
+pub(crate) enum ShuttleScheduler {
     /// Depth-first enumeration of every schedule, up to the budget.
     Dfs,
     /// Follow a recorded schedule: at every step the thread of the next recorded event runs.
@@ -35,15 +35,15 @@ pub(crate) enum Scheduling {
     Guided { schedule: Vec<usize> },
 }
 
-pub(super) fn run(body: Body, scheduling: Scheduling, cfg: &RunConfig) -> RunResult {
+pub(super) fn run(body: Body, scheduling: ShuttleScheduler, cfg: &RunConfig) -> RunResult {
     let scheduler: Box<dyn Scheduler + Send> = match scheduling {
-        Scheduling::Dfs => return run_dfs(body, cfg),
-        Scheduling::Replay { schedule, diverged } => Box::new(FollowSchedule {
+        ShuttleScheduler::Dfs => return run_dfs(body, cfg),
+        ShuttleScheduler::Replay { schedule, diverged } => Box::new(FollowSchedule {
             schedule,
             diverged: Some(diverged),
             started: false,
         }),
-        Scheduling::Guided { schedule } => Box::new(FollowSchedule {
+        ShuttleScheduler::Guided { schedule } => Box::new(FollowSchedule {
             schedule,
             diverged: None,
             started: false,
@@ -236,7 +236,7 @@ fn pass(
     STOPPING.set(false);
     let result = panic::catch_unwind(panic::AssertUnwindSafe(|| {
         shuttle::Runner::new(scheduler, config)
-            .run(move || t.execute(Backend::Shuttle, max_steps, replaying, &run_body))
+            .run(move || t.execute(Primitives::Shuttle, max_steps, replaying, &run_body))
     }));
     let stopped = STOPPING.replace(false);
     // The schedulers that asked for announcements leave them on; no other backend wants them.

@@ -6,7 +6,7 @@
 
 use super::{Body, RunConfig, RunResult};
 use crate::outcome::Outcome;
-use crate::rt::{self, Backend, ChoiceSource, Execution};
+use crate::rt::{self, ChoiceSource, Execution, Primitives};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -24,7 +24,7 @@ pub(super) fn run(body: Body, cfg: &RunConfig) -> RunResult {
     while executions < cfg.executions && super::time_left(start, cfg.time_limit) {
         executions += 1;
         (cfg.progress)(executions);
-        let exec = Execution::new(Backend::Real, cfg.max_steps, false);
+        let exec = Execution::new(Primitives::Threads, cfg.max_steps, false);
         exec.set_choices(match &cfg.choices {
             Some(values) => ChoiceSource::Fixed(values.clone()),
             None => ChoiceSource::Seeded(crate::fnv::mix(cfg.seed, executions)),
@@ -40,7 +40,7 @@ pub(super) fn run(body: Body, cfg: &RunConfig) -> RunResult {
             .spawn(move || {
                 main_exec.start_chaos(0);
                 rt::set_current(Some(main_exec.clone()));
-                rt::set_me(Backend::Real, 0);
+                rt::set_me(Primitives::Threads, 0);
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     rt::run_thread(&main_exec, 0, || main_body())
                 }));

@@ -21,7 +21,7 @@ where
     T: Send + 'static,
 {
     let (tx, rx) = oneshot::named("spawn_blocking");
-    if crate::rt::with(|exec| exec.backend == crate::rt::Backend::Real) {
+    if crate::rt::with(|exec| exec.primitives == crate::rt::Primitives::Threads) {
         let _ = tx.send(f());
         return BlockingHandle { rx, thread: None };
     }

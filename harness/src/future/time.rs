@@ -8,7 +8,7 @@ pub use super::timeout::{timeout, Elapsed, Timeout};
 
 use super::{awaiting, current_shared, now_nanos};
 use crate::rt::ExecutorRef;
-use crate::rt::{self, Backend};
+use crate::rt::{self, Primitives};
 use crate::trace::{format_nanos, EventKind};
 use std::future::Future;
 use std::pin::Pin;
@@ -71,7 +71,7 @@ enum Inner {
 
 impl Sleep {
     fn until(deadline: u64) -> Sleep {
-        let real = rt::with(|exec| exec.backend == Backend::Real);
+        let real = rt::with(|exec| exec.primitives == Primitives::Threads);
         Sleep {
             deadline,
             started: false,

@@ -9,7 +9,7 @@
 //! it waits on the execution's condvar.
 
 use super::state::{State, Status, Wait};
-use super::{Backend, Execution};
+use super::{Execution, Primitives};
 use std::sync::{Arc, MutexGuard};
 use std::time::Duration;
 
@@ -77,7 +77,7 @@ impl Wake {
 impl Execution {
     /// The current time: virtual, or tokio's paused clock inside a real-backend `block_on`.
     pub(crate) fn now(&self) -> Duration {
-        if self.backend == Backend::Real && self.in_tokio() {
+        if self.primitives == Primitives::Threads && self.in_tokio() {
             let start = *self.tokio_start.get().expect("in_tokio checked it");
             return tokio::time::Instant::now() - start;
         }
@@ -111,13 +111,13 @@ impl Execution {
         if known(&self.parkers.lock().unwrap_or_else(|p| p.into_inner())) {
             return;
         }
-        let parker = match self.backend {
-            Backend::Loom => Parker::Loom(loom::thread::current()),
-            Backend::Shuttle => Parker::Shuttle(Arc::new(Bell {
+        let parker = match self.primitives {
+            Primitives::Loom => Parker::Loom(loom::thread::current()),
+            Primitives::Shuttle => Parker::Shuttle(Arc::new(Bell {
                 rung: shuttle::sync::Mutex::new(false),
                 ringing: shuttle::sync::Condvar::new(),
             })),
-            Backend::Real => return,
+            Primitives::Threads => return,
         };
         let mut parkers = self.parkers.lock().unwrap_or_else(|p| p.into_inner());
         if parkers.len() <= me {
@@ -128,7 +128,7 @@ impl Execution {
 
     /// Block thread `me` until `done` holds of the state (checked under the state lock).
     pub(super) fn wait_until(&self, me: usize, mut done: impl FnMut(&mut State) -> bool) {
-        if self.backend == Backend::Real {
+        if self.primitives == Primitives::Threads {
             let mut s = self.lock();
             while !done(&mut s) {
                 if self.is_aborted() {
@@ -220,7 +220,7 @@ impl Execution {
     /// Wake `wake`'s threads, the state lock released.
     #[inline(never)]
     fn wake(&self, wake: Wake) {
-        if self.backend == Backend::Real {
+        if self.primitives == Primitives::Threads {
             self.real_wake.notify_all();
             return;
         }

@@ -1,7 +1,7 @@
 //! Who waits on what: whether a thread can run, and the description a deadlock report gives.
 
 use super::state::{State, Status, Wait};
-use super::{tokio_task, Backend, Execution};
+use super::{tokio_task, Execution, Primitives};
 use crate::outcome::Blocked;
 
 impl State {
@@ -72,8 +72,8 @@ impl Execution {
         {
             let tasks = self.tasks();
             // On tokio only the blocking thread itself knows which task it polls.
-            let tokio = match self.backend {
-                Backend::Real => tokio_task(),
+            let tokio = match self.primitives {
+                Primitives::Threads => tokio_task(),
                 _ => None,
             };
             for b in &mut blocked {

@@ -5,7 +5,7 @@ use super::clock::Parker;
 use super::object::{Object, ObjectKind};
 use super::state::State;
 use super::tasks::Tasks;
-use super::{Abort, Backend, Event, EventKind, ModelLockOp, Trace};
+use super::{Abort, Event, EventKind, ModelLockOp, Primitives, Trace};
 use crate::outcome::Outcome;
 use std::borrow::Cow;
 use std::panic;
@@ -14,7 +14,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 
 /// One run of a model under one backend.
 pub(crate) struct Execution {
-    pub(crate) backend: Backend,
+    pub(crate) primitives: Primitives,
     pub(super) max_steps: usize,
     /// Replaying a recorded schedule: every step is also a switch point (see `step_point`).
     replaying: bool,
@@ -45,14 +45,14 @@ impl Drop for Execution {
 }
 
 impl Execution {
-    pub(crate) fn new(backend: Backend, max_steps: usize, replaying: bool) -> Arc<Execution> {
+    pub(crate) fn new(primitives: Primitives, max_steps: usize, replaying: bool) -> Arc<Execution> {
         let park_sync = OnceLock::new();
-        if backend == Backend::Loom {
+        if primitives == Primitives::Loom {
             // Made by main before it spawns: loom sees every thread's use come after it.
             let _ = park_sync.set(Default::default());
         }
         Arc::new(Execution {
-            backend,
+            primitives,
             max_steps,
             replaying,
             aborted: AtomicBool::new(false),
@@ -131,7 +131,7 @@ impl Execution {
     /// Inlined: at every facade operation it is two tests; the rare work is out of line.
     #[inline(always)]
     pub(super) fn step_point(&self) {
-        if self.backend == Backend::Real {
+        if self.primitives == Primitives::Threads {
             return super::chaos::perturb();
         }
         if self.replaying {
@@ -250,7 +250,7 @@ impl Execution {
     fn mark_aborted(&self) {
         self.aborted.store(true, Ordering::Release);
         super::note_aborted(self);
-        if self.backend == Backend::Real {
+        if self.primitives == Primitives::Threads {
             self.real_wake.notify_all();
         }
     }

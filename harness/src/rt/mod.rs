@@ -60,13 +60,15 @@ pub(crate) use threads::run_thread;
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
-/// Which backend runs the current execution: picked when the execution starts, so one build
-/// serves every backend.
+/// Whose primitives the facade runs on in the current execution: picked when the execution
+/// starts, so one build serves every backend. Not a backend ([`crate::BackendKind`]) but what a
+/// backend runs on: loom's under `loom`, shuttle's under every shuttle scheduler (random, PCT,
+/// DFS, replay, the seeded ones), the OS's under `threads`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Backend {
+pub(crate) enum Primitives {
     Loom,
     Shuttle,
-    Real,
+    Threads,
 }
 
 /// The panic payload that ends an execution whose failure is already recorded.
@@ -139,10 +141,10 @@ pub(crate) fn me() -> usize {
 
 #[inline]
 fn me_in(exec: &Execution) -> usize {
-    match exec.backend {
-        Backend::Loom => LOOM_ME.with(|m| m.get()),
-        Backend::Shuttle => usize::from(shuttle::current::me()),
-        Backend::Real => REAL_ME.with(|m| m.get()),
+    match exec.primitives {
+        Primitives::Loom => LOOM_ME.with(|m| m.get()),
+        Primitives::Shuttle => usize::from(shuttle::current::me()),
+        Primitives::Threads => REAL_ME.with(|m| m.get()),
     }
 }
 
@@ -165,11 +167,11 @@ pub(crate) fn current_is_aborted() -> bool {
     CURRENT_ABORTED.get()
 }
 
-pub(crate) fn set_me(backend: Backend, index: usize) {
+pub(crate) fn set_me(backend: Primitives, index: usize) {
     match backend {
-        Backend::Loom => LOOM_ME.with(|m| m.set(index)),
-        Backend::Shuttle => debug_assert_eq!(usize::from(shuttle::current::me()), index),
-        Backend::Real => REAL_ME.with(|m| m.set(index)),
+        Primitives::Loom => LOOM_ME.with(|m| m.set(index)),
+        Primitives::Shuttle => debug_assert_eq!(usize::from(shuttle::current::me()), index),
+        Primitives::Threads => REAL_ME.with(|m| m.set(index)),
     }
 }
 

@@ -5,7 +5,7 @@
 //! hardware's model. A model that means plain interleaving semantics should use
 //! read-modify-write operations or locks.
 
-use crate::rt::{self, Backend, ObjectKind};
+use crate::rt::{self, ObjectKind, Primitives};
 use std::borrow::Cow;
 pub use std::sync::atomic::Ordering;
 
@@ -51,12 +51,12 @@ macro_rules! atomic {
             fn build(name: Option<Cow<'static, str>>, value: $prim) -> Self {
                 rt::with(|exec| {
                     let id = exec.register_object(ObjectKind::Atomic, name);
-                    let inner = match exec.backend {
-                        Backend::Loom => Inner::Loom(loom::sync::atomic::$name::new(value)),
-                        Backend::Shuttle => {
+                    let inner = match exec.primitives {
+                        Primitives::Loom => Inner::Loom(loom::sync::atomic::$name::new(value)),
+                        Primitives::Shuttle => {
                             Inner::Shuttle(shuttle::sync::atomic::$name::new(value))
                         }
-                        Backend::Real => Inner::Real(std::sync::atomic::$name::new(value)),
+                        Primitives::Threads => Inner::Real(std::sync::atomic::$name::new(value)),
                     };
                     $name { id, inner }
                 })

@@ -13,7 +13,7 @@
 //! partial-order reduction therefore sees commands on two different objects as independent,
 //! and commands on one object as ordered. Each command is one labelled event of the trace.
 
-use crate::rt::{self, Backend, EventKind};
+use crate::rt::{self, EventKind, Primitives};
 use std::borrow::Cow;
 
 /// The state of an external system whose commands execute atomically.
@@ -46,10 +46,10 @@ impl<T> External<T> {
     pub fn named(name: impl Into<Cow<'static, str>>, value: T) -> Self {
         let name = name.into();
         rt::with(|exec| {
-            let point = match exec.backend {
-                Backend::Loom => Point::Loom(loom::sync::atomic::AtomicUsize::new(0)),
-                Backend::Shuttle => Point::Shuttle(shuttle::sync::atomic::AtomicUsize::new(0)),
-                Backend::Real => Point::Real,
+            let point = match exec.primitives {
+                Primitives::Loom => Point::Loom(loom::sync::atomic::AtomicUsize::new(0)),
+                Primitives::Shuttle => Point::Shuttle(shuttle::sync::atomic::AtomicUsize::new(0)),
+                Primitives::Threads => Point::Real,
             };
             External {
                 key: rt::next_op::external_key(&name),
@@ -87,7 +87,7 @@ impl<T> External<T> {
         let exec = rt::with(std::sync::Arc::clone);
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let result = crate::trace::in_command(|| f(&mut state));
-        if exec.backend == Backend::Real {
+        if exec.primitives == Primitives::Threads {
             // Under the state's lock, so real threads' traces order commands as they ran.
             exec.record(rt::me(), label);
             drop(state);

@@ -1,7 +1,7 @@
 //! `Mutex` and `Condvar`: the two primitives every other blocking one is built from.
 
 use crate::real;
-use crate::rt::{self, Backend, Execution, ObjectKind};
+use crate::rt::{self, Execution, ObjectKind, Primitives};
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -55,10 +55,10 @@ impl<T> Mutex<T> {
     fn build(name: Option<Cow<'static, str>>, value: T) -> Self {
         rt::with(|exec| {
             let id = exec.register_object(ObjectKind::Mutex, name);
-            let inner = match exec.backend {
-                Backend::Loom => MutexInner::Loom(loom::sync::Mutex::new(value)),
-                Backend::Shuttle => MutexInner::Shuttle(shuttle::sync::Mutex::new(value)),
-                Backend::Real => MutexInner::Real(real::Mutex::new(value)),
+            let inner = match exec.primitives {
+                Primitives::Loom => MutexInner::Loom(loom::sync::Mutex::new(value)),
+                Primitives::Shuttle => MutexInner::Shuttle(shuttle::sync::Mutex::new(value)),
+                Primitives::Threads => MutexInner::Real(real::Mutex::new(value)),
             };
             Mutex { id, inner }
         })
@@ -265,10 +265,10 @@ impl Condvar {
     fn build(name: Option<Cow<'static, str>>) -> Self {
         rt::with(|exec| {
             let id = exec.register_object(ObjectKind::Condvar, name);
-            let inner = match exec.backend {
-                Backend::Loom => CondvarInner::Loom(loom::sync::Condvar::new()),
-                Backend::Shuttle => CondvarInner::Shuttle(shuttle::sync::Condvar::new()),
-                Backend::Real => CondvarInner::Real(real::Condvar::new()),
+            let inner = match exec.primitives {
+                Primitives::Loom => CondvarInner::Loom(loom::sync::Condvar::new()),
+                Primitives::Shuttle => CondvarInner::Shuttle(shuttle::sync::Condvar::new()),
+                Primitives::Threads => CondvarInner::Real(real::Condvar::new()),
             };
             Condvar { id, inner }
         })

@@ -11,7 +11,7 @@
 //! tears the execution down, as shuttle's own scope leaves it.
 
 use super::{Builder, JoinHandle, Thread};
-use crate::rt::{self, Backend};
+use crate::rt::{self, Primitives};
 use std::io;
 use std::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
@@ -127,7 +127,7 @@ impl<'scope> Scope<'scope, '_> {
     /// for every thread not joined (each unwinds at its next step).
     fn unwind(&self, payload: &(dyn std::any::Any + Send)) {
         let Some(exec) = rt::current() else { return };
-        if exec.backend != Backend::Real {
+        if exec.primitives != Primitives::Threads {
             return;
         }
         rt::record_panic(&exec, exec.thread_name(rt::me()), payload);

@@ -15,7 +15,7 @@ pub fn lease() -> Scenario {
     Scenario::new(
         "lease.linearizable",
         "linearizability of a Redis lease lock (holder, expiry in virtual time, growing tokens) \
-         and the counter it guards: acquire, increment, release, clear_locks",
+         and the counter it guards: acquire, increment, renew, release, clear_locks",
     )
     .variant(
         "ttl-outlived",
@@ -41,7 +41,21 @@ pub fn lease() -> Scenario {
         Expect::Pass,
         || lease::run(&lease::clear_locks(true)),
     )
+    .variant(
+        "late-heartbeat-pexpire",
+        "linearizability: a heartbeat after the TTL renews by PEXPIRE alone: B's lease is \
+         extended and A told renewed",
+        NOT_LINEARIZABLE,
+        || lease::run(&lease::late_heartbeat(true)),
+    )
+    .variant(
+        "late-heartbeat-checked",
+        "linearizability, fix: the renewal checks the token first and answers no",
+        Expect::Pass,
+        || lease::run(&lease::late_heartbeat(false)),
+    )
     .expect_failure("ttl-outlived", "Incremented(1)")
+    .expect_failure("late-heartbeat-pexpire", "Renewed(true)")
     .expect_failure("clear-locks", "Incremented(1)")
 }
 

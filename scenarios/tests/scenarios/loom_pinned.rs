@@ -23,6 +23,7 @@ const PINNED: &[(&str, &str, Option<usize>, u64)] = &[
     ("lease.dynamodb", "fenced-paused-holder", None, 1_175),
     ("lease.linearizable", "fenced-ttl-outlived", None, 3),
     ("lease.linearizable", "fenced-clear-locks", None, 9),
+    ("lease.linearizable", "late-heartbeat-checked", None, 30),
     ("singleton_cache", "double-checked", Some(5), 9_838),
     (
         "singleton_cache.linearizable",

@@ -150,6 +150,17 @@ impl Spec for LeaseSpec {
             }
         }
     }
+
+    /// A pending increment may have been refused as stale, and changed nothing. (A pending
+    /// grant's token is taken to be the next one: there are infinitely many to list.)
+    fn pending(&self, s: &LeaseState, op: &LeaseOp) -> Vec<LeaseState> {
+        let mut next = s.clone();
+        self.apply(&mut next, op);
+        match op {
+            LeaseOp::Increment { .. } => vec![next, s.clone()],
+            _ => vec![next],
+        }
+    }
 }
 
 /// One holder: when it starts and how long its work between read and write takes (seconds).

@@ -181,6 +181,13 @@ impl Spec for TicketSpec {
         (self.apply(&mut next, op) == *ret).then_some(next)
     }
 
+    /// A call that never returned may have succeeded or failed (and changed nothing).
+    fn pending(&self, s: &Tickets, op: &TicketOp) -> Vec<Tickets> {
+        let mut next = s.clone();
+        self.apply(&mut next, op);
+        vec![next, s.clone()]
+    }
+
     /// Tickets are independent, except that the pool's tickets are one part with
     /// `get_and_lock_next`, which scans them all.
     fn partition(&self, op: &TicketOp) -> u64 {

@@ -95,6 +95,22 @@ impl LockService {
         })
     }
 
+    /// Renew wrongly: a plain `PEXPIRE ttl`, which checks no token. It extends whoever holds
+    /// the key now and says yes whenever the key exists (Redis `PEXPIRE` replies 1 for an
+    /// existing key, 0 for a missing one: <https://redis.io/commands/pexpire/>).
+    pub fn renew_blind(&self, ttl: Duration) -> bool {
+        self.keys.command("PEXPIRE", |k| {
+            let now = time::now();
+            match *k {
+                Some((t, expiry)) if expiry > now => {
+                    *k = Some((t, now + ttl));
+                    true
+                }
+                _ => false,
+            }
+        })
+    }
+
     /// Release; `false` if the key was not this holder's (a stale release).
     pub fn release(&self, token: u64, how: Release) -> bool {
         let command = match how {

@@ -52,6 +52,7 @@ pub fn catalogue() -> Catalogue {
         linearizable::singleton(),
         sqlite::ticket_lease(),
         sqlite::next_ticket(),
+        linearizable::tickets(),
         compaction::scenario(),
         pipeline::scenario(),
         lock_manager::async_tasks(),

@@ -10,6 +10,7 @@
 //! element, so a headless browser can check the page really rendered.
 
 use super::fold::{self, Fold, Row};
+use super::history;
 use super::layout::{Item, Layout, Mark, LINE as ROW};
 use super::overlays;
 use super::timeline::{StepKind, Timeline};
@@ -38,7 +39,14 @@ pub fn page(t: &Timeline, notes: &[String]) -> String {
         })
         .max()
         .unwrap_or(0);
-    let width = GUTTER + LANE * t.lanes.len().max(1) + 20;
+    // A history widens every lane by the column its operations' intervals are drawn in.
+    let lane = LANE
+        + if t.operations.is_empty() {
+            0
+        } else {
+            history::COLUMN
+        };
+    let width = GUTTER + lane * t.lanes.len().max(1) + 20;
     let height = (body_end + ROW * (1 + outcome_lines.len()) + 20).max(bodies_end + 20);
     // The top and bottom of row r.
     let top = |r: usize| layout.top[layout.item_of_row[r]];
@@ -54,7 +62,7 @@ pub fn page(t: &Timeline, notes: &[String]) -> String {
         r##"<marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0 0L10 5L0 10z" fill="#b00"/></marker></defs>"##,
         "\n"
     ));
-    let x_of = |lane: usize| GUTTER + LANE * lane + 14;
+    let x_of = |l: usize| GUTTER + lane * l + 14;
     for (i, name) in t.lanes.iter().enumerate() {
         let x = x_of(i);
         let _ = writeln!(
@@ -106,6 +114,9 @@ pub fn page(t: &Timeline, notes: &[String]) -> String {
     }
     overlays::holds(&mut svg, t, &layout, &rows, x_of);
     overlays::timers(&mut svg, t, &layout, &rows, x_of);
+    history::draw(&mut svg, &t.operations, &layout, &rows, |l| {
+        x_of(l) + LANE - 4
+    });
     let mut bodies = String::new();
     for (k, item) in layout.items.iter().enumerate() {
         let y = layout.top[k] + ROW / 2 + 4;
@@ -223,6 +234,7 @@ pub fn page(t: &Timeline, notes: &[String]) -> String {
 body {{ font-family: system-ui, sans-serif; margin: 24px; color: #222; }}
 h1 {{ font-size: 20px; margin: 0 0 8px; }}
 .outcome {{ color: #b00; font-weight: bold; }}
+pre.outcome {{ font-size: 13px; white-space: pre; overflow-x: auto; }}
 code {{ background: #f3f3f3; padding: 2px 6px; border-radius: 4px; }}
 .legend span {{ display: inline-block; margin-right: 18px; }}
 @media print {{ g.fold-body {{ display: none; }} }}
@@ -231,19 +243,24 @@ code {{ background: #f3f3f3; padding: 2px 6px; border-radius: 4px; }}
 </head>
 <body>
 <h1>{title}</h1>
-<p class="outcome">✗ {outcome}</p>
+{outcome}
 <p>Replay: <code>{replay}</code></p>
 "#,
         title = esc(&t.title),
-        outcome = esc(&t.outcome),
+        outcome = outcome_html(&t.outcome),
         replay = esc(&t.replay),
     );
     for note in notes {
         let _ = writeln!(html, "<p>{}</p>", esc(note));
     }
+    let history_legend = if t.operations.is_empty() {
+        ""
+    } else {
+        r##"<span><i class="swatch" style="border-left:2px solid #579;width:6px"></i>bracket: an operation of the history, from its call to its return (red, bold: in the minimal history)</span>"##
+    };
     let _ = writeln!(
         html,
-        r##"<p class="legend"><span><i class="swatch" style="background:#4a90d9"></i>holds a lock (one colour per lock)</span><span><i class="swatch" style="background:repeating-linear-gradient(45deg,#d33 0 3px,#fff 3px 6px)"></i>waits for a lock another thread holds</span><span><i class="swatch" style="background:#ffd7d7"></i>where it failed</span><span><i class="swatch" style="background:#eef3fa;border:1px solid #9ab"></i>repeated steps, folded: click to list them</span><span>dashed, clock +29s: the virtual clock moves on (against time, rows are spaced by it)</span><span><i class="swatch" style="background:#50a45c;width:8px"></i>wide bar: a model's own lock or lease, from grant to let-go or expiry (×)</span><span><i class="swatch" style="background:repeating-linear-gradient(0deg,#888 0 3px,#fff 3px 6px);width:3px"></i>dotted: a sleep, to its end</span><span><i class="swatch" style="background:#fff0d0"></i>the failing check, linked to the step that broke it</span></p>
+        r##"<p class="legend"><span><i class="swatch" style="background:#4a90d9"></i>holds a lock (one colour per lock)</span><span><i class="swatch" style="background:repeating-linear-gradient(45deg,#d33 0 3px,#fff 3px 6px)"></i>waits for a lock another thread holds</span><span><i class="swatch" style="background:#ffd7d7"></i>where it failed</span><span><i class="swatch" style="background:#eef3fa;border:1px solid #9ab"></i>repeated steps, folded: click to list them</span><span>dashed, clock +29s: the virtual clock moves on (against time, rows are spaced by it)</span><span><i class="swatch" style="background:#50a45c;width:8px"></i>wide bar: a model's own lock or lease, from grant to let-go or expiry (×)</span><span><i class="swatch" style="background:repeating-linear-gradient(0deg,#888 0 3px,#fff 3px 6px);width:3px"></i>dotted: a sleep, to its end</span><span><i class="swatch" style="background:#fff0d0"></i>the failing check, linked to the step that broke it</span>{history_legend}</p>
 <p>{} steps, {} threads, {} rows; steps without a row ({}): lock steps without contention, the insides of a model's own locks, the async runtime's queue and idle waits (their bars are drawn; the race file lists every step).</p>"##,
         t.steps.len(),
         t.lanes.len(),
@@ -298,6 +315,16 @@ fn row_text(t: &Timeline, row: &Row) -> String {
                 _ => text,
             }
         }
+    }
+}
+
+/// The outcome at the top of the page: a paragraph, or, when it has several lines (a
+/// not-linearizable history's table), preformatted so that its columns line up.
+fn outcome_html(outcome: &str) -> String {
+    if outcome.contains('\n') {
+        format!(r#"<pre class="outcome">✗ {}</pre>"#, esc(outcome))
+    } else {
+        format!(r#"<p class="outcome">✗ {}</p>"#, esc(outcome))
     }
 }
 

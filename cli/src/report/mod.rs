@@ -5,6 +5,7 @@
 //! `version = 1`); a field is added only with a new version. `reports/README.md` documents it.
 
 pub mod fold;
+pub mod history;
 pub mod holds;
 pub mod html;
 pub mod layout;

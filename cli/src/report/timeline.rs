@@ -10,6 +10,7 @@
 //! Built from a [`RaceFile`] alone (its threads, schedule and step lines), so a report can be
 //! drawn for any race file, even one whose model has changed since.
 
+use super::history::{self, HistoryOp};
 use super::holds::{self, Hold};
 use racecheck::outcome::Outcome;
 use racecheck::race::RaceFile;
@@ -119,6 +120,8 @@ pub struct Timeline {
     pub spans: Vec<Span>,
     /// Holds of the model's own locks and leases, from grant to let-go or expiry.
     pub holds: Vec<Hold>,
+    /// The operations of a model's history (`racecheck::history`), if it recorded one.
+    pub operations: Vec<HistoryOp>,
     /// The virtual clock moved: the page lays the lanes out against time.
     pub clock_moves: bool,
     /// What the execution ended in, as a sentence.
@@ -164,6 +167,7 @@ impl Timeline {
         let culprit = holds::mark_culprits(&mut steps);
         mark_failure(&mut steps, race, &lanes, culprit);
         Timeline {
+            operations: history::operations(&steps, &race.outcome),
             title: format!("{} / {} [{}]", race.scenario, race.variant, race.backend),
             clock_moves: steps.iter().any(|s| s.at > 0),
             lanes,
@@ -180,13 +184,14 @@ impl Timeline {
         self.steps.iter().rev().find(|s| s.failed)
     }
 
-    /// The outcome in parts a person reads one a line: each deadlocked thread on its own.
+    /// The outcome in parts a person reads one a line: each deadlocked thread on its own, each
+    /// row of a table (a not-linearizable history) on its own.
     pub fn outcome_lines(&self) -> Vec<&str> {
         match self.outcome.strip_prefix("deadlock: ") {
             Some(rest) => std::iter::once("deadlock:")
                 .chain(rest.split("; "))
                 .collect(),
-            None => vec![self.outcome.as_str()],
+            None => self.outcome.lines().collect(),
         }
     }
 }

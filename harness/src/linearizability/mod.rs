@@ -50,6 +50,17 @@ pub trait Spec {
         (self.apply(&mut next, op) == *ret).then_some(next)
     }
 
+    /// The states a call of `op` that never returned may have left, `state` before it. Its
+    /// result was never observed, so any the spec allows will do: a spec whose [`Spec::step`]
+    /// allows several results, finitely many, lists the state after each (without this, a
+    /// pending call is taken to have had `apply`'s result, and a history it explains only
+    /// with another is rejected). The default: `apply`'s one state.
+    fn pending(&self, state: &Self::State, op: &Self::Op) -> Vec<Self::State> {
+        let mut next = state.clone();
+        self.apply(&mut next, op);
+        vec![next]
+    }
+
     /// Which independent part of the state `op` touches (one key of a map, say). Operations
     /// of different parts never constrain each other, so each part is checked alone. The
     /// default puts every operation in one part.
@@ -68,7 +79,7 @@ pub struct Operation<Op, Ret> {
     pub thread: usize,
     pub op: Op,
     /// `None`: it never returned (pending): it may have taken effect at any time after its
-    /// call, or not at all, with any result.
+    /// call, or not at all, leaving any state [`Spec::pending`] lists.
     pub ret: Option<Ret>,
     pub called: u64,
     /// Where it returned; ignored when `ret` is `None`.

@@ -26,6 +26,8 @@ impl Bits {
 struct Frame<State> {
     state: State,
     next: usize,
+    /// Which of the states [`Spec::pending`] lists to try next, when `next` is pending.
+    alternative: usize,
     chosen: Option<usize>,
     /// The earliest return of a required operation not yet linearized: only an operation called
     /// before it may come next (whatever returned earlier must precede it).
@@ -38,7 +40,7 @@ struct Frame<State> {
 /// Whether `ops` (one part of a history) are linearizable under `spec`. Operations marked
 /// `relaxed` are optional: each may be left out, or linearized inside its interval with its
 /// recorded result. An operation that never returned is optional too, and may take effect at
-/// any time after its call, with the result `apply` gives. `None` when `left` search states ran
+/// any time after its call, leaving any of the states [`Spec::pending`] lists. `None` when `left` search states ran
 /// out first; every new state spends one.
 ///
 /// A search state is remembered as (the state, which operations are closed, the frontier),
@@ -88,6 +90,7 @@ pub(super) fn linearizable<S: Spec>(
     let mut stack = vec![Frame {
         state: spec.init(),
         next: 0,
+        alternative: 0,
         chosen: None,
         deadline: deadline(&done),
         frontier: 0,
@@ -96,17 +99,27 @@ pub(super) fn linearizable<S: Spec>(
         let mut advanced = None;
         while top.next < n {
             let i = top.next;
-            top.next += 1;
             let open = !done.get(i) && (must[i] || returned[i] > top.frontier);
             if !open || ops[i].called >= top.deadline {
+                top.next += 1;
                 continue;
             }
             let next = match &ops[i].ret {
-                Some(ret) => spec.step(&top.state, &ops[i].op, ret),
+                Some(ret) => {
+                    top.next += 1;
+                    spec.step(&top.state, &ops[i].op, ret)
+                }
+                // A pending operation is tried once for each state it may leave.
                 None => {
-                    let mut s = top.state.clone();
-                    spec.apply(&mut s, &ops[i].op);
-                    Some(s)
+                    let states = spec.pending(&top.state, &ops[i].op);
+                    let k = top.alternative;
+                    if k + 1 >= states.len() {
+                        top.next += 1;
+                        top.alternative = 0;
+                    } else {
+                        top.alternative += 1;
+                    }
+                    states.into_iter().nth(k)
                 }
             };
             let Some(next) = next else { continue };
@@ -138,6 +151,7 @@ pub(super) fn linearizable<S: Spec>(
                 stack.push(Frame {
                     state,
                     next: 0,
+                    alternative: 0,
                     chosen: Some(i),
                     deadline,
                     frontier,

@@ -298,6 +298,71 @@ fn a_spec_may_allow_several_results() {
     assert_eq!(verdict(&Tokens, &h), not_linearizable(&[0, 1]));
 }
 
+/// A coin: `Flip` lands either way (it returns the side), `Look` returns the side up. `apply`
+/// says heads; `listed` says whether [`Spec::pending`] lists both sides.
+struct Coin {
+    listed: bool,
+}
+
+#[derive(Clone, Debug)]
+enum CoinOp {
+    Flip,
+    Look,
+}
+
+impl Spec for Coin {
+    type State = bool;
+    type Op = CoinOp;
+    type Ret = bool;
+
+    fn init(&self) -> bool {
+        true
+    }
+
+    fn apply(&self, heads: &mut bool, op: &CoinOp) -> bool {
+        if let CoinOp::Flip = op {
+            *heads = true;
+        }
+        *heads
+    }
+
+    fn step(&self, heads: &bool, op: &CoinOp, ret: &bool) -> Option<bool> {
+        match op {
+            CoinOp::Flip => Some(*ret),
+            CoinOp::Look => (ret == heads).then_some(*heads),
+        }
+    }
+
+    fn pending(&self, heads: &bool, op: &CoinOp) -> Vec<bool> {
+        match op {
+            CoinOp::Flip if self.listed => vec![true, false],
+            _ => {
+                let mut next = *heads;
+                self.apply(&mut next, op);
+                vec![next]
+            }
+        }
+    }
+}
+
+#[test]
+fn a_pending_operation_may_have_left_any_state_its_spec_lists() {
+    // The coin starts heads; a flip that never returned overlaps a look that saw tails: the flip
+    // landed tails. A look before the flip's call still must see heads.
+    let h = [
+        Operation::pending(0, CoinOp::Flip, 0),
+        op(1, CoinOp::Look, false, 1, 2),
+    ];
+    assert_eq!(verdict(&Coin { listed: true }, &h), Verdict::Linearizable);
+    // With `apply`'s one result the flip lands heads, and the look is not explained.
+    assert_eq!(verdict(&Coin { listed: false }, &h), not_linearizable(&[1]));
+    let h = [
+        op(1, CoinOp::Look, false, 0, 1),
+        Operation::pending(0, CoinOp::Flip, 2),
+    ];
+    assert_eq!(verdict(&Coin { listed: true }, &h), not_linearizable(&[0]));
+}
+
 // Generated histories, from a fixed seed so a failure reproduces.
 
 fn runner() -> TestRunner {

@@ -43,11 +43,16 @@ impl ReplayReport {
     /// A one-paragraph account for a person: what matched, or where it parted.
     pub fn describe(&self, race: &RaceFile) -> String {
         if self.reproduced() {
-            return format!(
-                "reproduced: {} in {} steps, every step as recorded",
-                race.outcome,
-                race.events.len()
-            );
+            let steps = race.events.len();
+            let outcome = race.outcome.to_string();
+            // A multi-line outcome (a not-linearizable one's table) ends in its table: the step
+            // count ends its first line rather than the table's last row.
+            return match outcome.split_once('\n') {
+                None => format!("reproduced: {outcome} in {steps} steps, every step as recorded"),
+                Some((first, table)) => format!(
+                    "reproduced: {first}; replayed in {steps} steps, every step as recorded\n{table}"
+                ),
+            };
         }
         let mut out = String::new();
         if !race.replayable {

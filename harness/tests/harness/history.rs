@@ -115,3 +115,34 @@ fn a_not_linearizable_outcome_round_trips_through_a_race_file_and_replays() {
     assert_eq!(replayed.outcome, f.outcome);
     assert_eq!(replayed.trace.lines(), f.trace.lines());
 }
+
+#[test]
+fn a_replayed_not_linearizable_race_says_its_step_count_before_the_table() {
+    let scenario = racecheck::Scenario::new("demo", "a racy counter").variant(
+        "racy",
+        "read, then write",
+        racecheck::Expect::Fail(OutcomeKind::NotLinearizable),
+        || counter(false),
+    );
+    let variant = scenario.find_variant("racy").expect("the variant");
+    let r = Check::new(|| counter(false))
+        .backend(BackendKind::Pct)
+        .run();
+    let f = r.failure.clone().expect("found");
+    let race = RaceFile::from_failure("demo", "racy", &r, &f);
+    let report = race.replay(variant);
+    assert!(report.reproduced());
+    let text = report.describe(&race);
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.starts_with("reproduced: not linearizable")
+            && first.ends_with(&format!(
+                "did not happen; replayed in {} steps, every step as recorded",
+                race.events.len()
+            )),
+        "{text}"
+    );
+    // The table follows, its header on the second line.
+    assert!(text.lines().nth(1).unwrap().contains("thread"), "{text}");
+    assert_eq!(text.lines().count(), f.outcome.to_string().lines().count());
+}

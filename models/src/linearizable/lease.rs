@@ -14,7 +14,10 @@
 //! it, lets two increments both see the same value: no order of them explains both results.
 //! With fencing the stale one is refused, and the history is linearizable.
 //!
-//! Heartbeats are left out: with these timings no renewal is due before the damage is done.
+//! A heartbeat renews the lease once, after [`Heartbeat::after`] seconds: the spec renews only
+//! the live holder's lease. A heartbeat later than the TTL finds the lease gone; a renewal by
+//! `PEXPIRE` alone ([`LockService::renew_blind`]) then extends the next holder's lease and
+//! answers yes, which no order explains; checking the token first answers no.
 
 use crate::lease::{LockService, Release, Resource, Stale, RETRY};
 use racecheck::history::History;
@@ -38,6 +41,8 @@ pub enum LeaseOp {
     Acquire { holder: &'static str, at: Millis },
     /// Read, work, write back, with the lease's token.
     Increment { token: u64 },
+    /// A heartbeat's renewal at `at`.
+    Renew { token: u64, at: Millis },
     /// Compare-and-delete at `at`.
     Release { token: u64, at: Millis },
     /// An administrator's `clear_locks`.
@@ -53,6 +58,7 @@ pub enum LeaseRet {
     Incremented(u64),
     /// The resource refused the token.
     Stale,
+    Renewed(bool),
     Released(bool),
     Cleared,
 }
@@ -106,6 +112,13 @@ impl Spec for LeaseSpec {
                 s.value += 1;
                 LeaseRet::Incremented(s.value)
             }
+            LeaseOp::Renew { token, at } => {
+                let mine = self.live(s, at) == Some(token);
+                if mine {
+                    s.holder = Some((token, at + self.ttl));
+                }
+                LeaseRet::Renewed(mine)
+            }
             LeaseOp::Release { token, at } => {
                 let mine = self.live(s, at) == Some(token);
                 if mine {
@@ -137,6 +150,17 @@ impl Spec for LeaseSpec {
             }
         }
     }
+
+    /// A pending increment may have been refused as stale, and changed nothing. (A pending
+    /// grant's token is taken to be the next one: there are infinitely many to list.)
+    fn pending(&self, s: &LeaseState, op: &LeaseOp) -> Vec<LeaseState> {
+        let mut next = s.clone();
+        self.apply(&mut next, op);
+        match op {
+            LeaseOp::Increment { .. } => vec![next, s.clone()],
+            _ => vec![next],
+        }
+    }
 }
 
 /// One holder: when it starts and how long its work between read and write takes (seconds).
@@ -146,14 +170,23 @@ pub struct Holder {
     pub operation: u64,
 }
 
-/// A run: the TTL (seconds), the holders, whether the resource is fenced, and when (if at
-/// all) an administrator clears the locks.
+/// The first holder's heartbeat: one renewal, `after` seconds into its increment, by a
+/// token-checking renewal or (`blind`) a plain `PEXPIRE`.
+#[derive(Clone, Copy, Debug)]
+pub struct Heartbeat {
+    pub after: u64,
+    pub blind: bool,
+}
+
+/// A run: the TTL (seconds), the holders, whether the resource is fenced, when (if at all) an
+/// administrator clears the locks, and the first holder's heartbeat, if it has one.
 #[derive(Clone, Debug)]
 pub struct Config {
     pub ttl: u64,
     pub holders: Vec<Holder>,
     pub fenced: bool,
     pub clear_locks_at: Option<u64>,
+    pub heartbeat: Option<Heartbeat>,
 }
 
 /// A 45 s operation under a 30 s TTL, no renewal: B is granted the lease at 30 s.
@@ -172,6 +205,7 @@ pub fn ttl_outlived(fenced: bool) -> Config {
         ],
         fenced,
         clear_locks_at: None,
+        heartbeat: None,
     }
 }
 
@@ -191,6 +225,28 @@ pub fn clear_locks(fenced: bool) -> Config {
         ],
         fenced,
         clear_locks_at: Some(10),
+        heartbeat: None,
+    }
+}
+
+/// A 50 s increment under a 30 s TTL whose heartbeat comes at 35 s, after B was granted the
+/// lease at 30 s; the resource is fenced, so only the renewal can go wrong.
+pub fn late_heartbeat(blind: bool) -> Config {
+    Config {
+        ttl: 30,
+        holders: vec![
+            Holder {
+                start: 0,
+                operation: 50,
+            },
+            Holder {
+                start: 1,
+                operation: 10,
+            },
+        ],
+        fenced: true,
+        clear_locks_at: None,
+        heartbeat: Some(Heartbeat { after: 35, blind }),
     }
 }
 
@@ -218,11 +274,13 @@ pub fn run(cfg: &Config) {
         .holders
         .iter()
         .zip(["A", "B", "C"])
-        .map(|(&h, name)| {
+        .enumerate()
+        .map(|(i, (&h, name))| {
             let world = world.clone();
+            let heartbeat = cfg.heartbeat.filter(|_| i == 0);
             thread::Builder::new()
                 .name(name)
-                .spawn(move || holder(name, h, &world))
+                .spawn(move || holder(name, h, heartbeat, &world))
                 .expect("spawn holder")
         })
         .collect();
@@ -239,7 +297,7 @@ pub fn run(cfg: &Config) {
     world.history.check();
 }
 
-fn holder(name: &'static str, h: Holder, world: &World) {
+fn holder(name: &'static str, h: Holder, heartbeat: Option<Heartbeat>, world: &Arc<World>) {
     time::sleep(Duration::from_secs(h.start));
     let history = &world.history;
     let token = loop {
@@ -256,6 +314,13 @@ fn holder(name: &'static str, h: Holder, world: &World) {
         }
         time::sleep(RETRY);
     };
+    let heartbeat = heartbeat.map(|hb| {
+        let world = world.clone();
+        thread::Builder::new()
+            .name(format!("{name}.heartbeat"))
+            .spawn(move || renew(token, hb, &world))
+            .expect("spawn heartbeat")
+    });
     history.run(LeaseOp::Increment { token }, || {
         let read = world.resource.read(token);
         time::sleep(Duration::from_secs(h.operation));
@@ -270,6 +335,25 @@ fn holder(name: &'static str, h: Holder, world: &World) {
     };
     history.run(release, || {
         LeaseRet::Released(world.service.release(token, Release::CompareAndDelete))
+    });
+    if let Some(hb) = heartbeat {
+        hb.join().expect("heartbeat panicked");
+    }
+}
+
+/// The heartbeat's one renewal of `token`, `hb.after` seconds from now.
+fn renew(token: u64, hb: Heartbeat, world: &World) {
+    time::sleep(Duration::from_secs(hb.after));
+    let op = LeaseOp::Renew {
+        token,
+        at: now_ms(),
+    };
+    world.history.run(op, || {
+        LeaseRet::Renewed(if hb.blind {
+            world.service.renew_blind(world.ttl)
+        } else {
+            world.service.renew(token, world.ttl)
+        })
     });
 }
 
@@ -299,6 +383,36 @@ mod tests {
         let h = [
             op(0, acquire("A", 0), LeaseRet::Granted(1), 0, 1),
             op(1, acquire("B", 30_000), LeaseRet::Granted(7), 2, 3),
+        ];
+        assert_eq!(check(&SPEC, &h, DEFAULT_BUDGET), Verdict::Linearizable);
+    }
+
+    #[test]
+    fn only_the_live_holder_renews() {
+        let acquire = |holder, at| LeaseOp::Acquire { holder, at };
+        let renew = |at| LeaseOp::Renew { token: 1, at };
+        // Renewed in time: still A's at 40 s, so B is refused.
+        let h = [
+            op(0, acquire("A", 0), LeaseRet::Granted(1), 0, 1),
+            op(2, renew(20_000), LeaseRet::Renewed(true), 2, 3),
+            op(1, acquire("B", 40_000), LeaseRet::Busy, 4, 5),
+        ];
+        assert_eq!(check(&SPEC, &h, DEFAULT_BUDGET), Verdict::Linearizable);
+        // Renewed after the expiry, whoever holds it now: refused. The renewal alone is the
+        // witness: without A's grant there is no lease of token 1, with it the lease ran out.
+        let h = [
+            op(0, acquire("A", 0), LeaseRet::Granted(1), 0, 1),
+            op(1, acquire("B", 30_000), LeaseRet::Granted(2), 2, 3),
+            op(2, renew(35_000), LeaseRet::Renewed(true), 4, 5),
+        ];
+        assert_eq!(
+            check(&SPEC, &h, DEFAULT_BUDGET),
+            Verdict::NotLinearizable { minimal: vec![2] }
+        );
+        let h = [
+            op(0, acquire("A", 0), LeaseRet::Granted(1), 0, 1),
+            op(1, acquire("B", 30_000), LeaseRet::Granted(2), 2, 3),
+            op(2, renew(35_000), LeaseRet::Renewed(false), 4, 5),
         ];
         assert_eq!(check(&SPEC, &h, DEFAULT_BUDGET), Verdict::Linearizable);
     }

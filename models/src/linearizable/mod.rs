@@ -4,3 +4,4 @@
 
 pub mod lease;
 pub mod singleton;
+pub mod tickets;

@@ -18,7 +18,7 @@ use super::{Begin, Connection, StepResult, Stmt};
 use std::fmt;
 
 /// One row of `tickets`, as [`TicketRow::encode`] stores it in the engine's table.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct TicketRow {
     pub locked_by: Option<String>,
     /// The logical time the lease runs out; the lock is free from then on.
@@ -105,6 +105,8 @@ pub struct TicketRepository {
     conn: Connection,
     /// `Begin::Deferred` is the seed's `conn.execute("BEGIN")`; `Begin::Immediate` the fix.
     begin: Begin,
+    /// No explicit `BEGIN`: see [`TicketRepository::implicit`].
+    implicit: bool,
 }
 
 /// The ticket's key in the engine's table.
@@ -114,7 +116,25 @@ pub fn ticket_key(n: usize) -> String {
 
 impl TicketRepository {
     pub fn new(conn: Connection, begin: Begin) -> Self {
-        TicketRepository { conn, begin }
+        TicketRepository {
+            conn,
+            begin,
+            implicit: false,
+        }
+    }
+
+    /// The repository without its explicit `BEGIN`, left to the transactions Python's
+    /// `sqlite3` opens by itself: with the default `isolation_level` a (deferred) `BEGIN` is
+    /// issued implicitly before an `UPDATE` (or `INSERT`, `DELETE`, `REPLACE`), not before a
+    /// `SELECT` (docs.python.org/3/library/sqlite3.html, "Transaction control via the
+    /// isolation_level attribute"). Each method's `SELECT` then runs in autocommit, outside the
+    /// transaction of its `UPDATE`: the check and the act are two transactions.
+    pub fn implicit(conn: Connection) -> Self {
+        TicketRepository {
+            conn,
+            begin: Begin::Deferred,
+            implicit: true,
+        }
     }
 
     pub fn connection(&self) -> &Connection {
@@ -192,12 +212,21 @@ impl TicketRepository {
     }
 
     /// `BEGIN`; `body`; `COMMIT`. On an error of any of them: `ROLLBACK` if a transaction is
-    /// open, and the error.
+    /// open, and the error. [`TicketRepository::implicit`]: no `BEGIN` here (the first
+    /// `UPDATE` opens one), and `COMMIT` only when a transaction is open, as Python's
+    /// `commit()` does nothing otherwise.
     fn transaction<T>(&self, body: impl FnOnce() -> Result<T, SqlError>) -> Result<T, SqlError> {
-        let result = self
-            .exec(Stmt::Begin(self.begin))
-            .and_then(|_| body())
-            .and_then(|v| self.exec(Stmt::Commit).map(|_| v));
+        let begun = if self.implicit {
+            Ok(StepResult::Ok)
+        } else {
+            self.exec(Stmt::Begin(self.begin))
+        };
+        let result = begun.and_then(|_| body()).and_then(|v| {
+            if self.implicit && !self.conn.in_transaction() {
+                return Ok(v);
+            }
+            self.exec(Stmt::Commit).map(|_| v)
+        });
         if result.is_err() && self.conn.in_transaction() {
             // The seed's `except: conn.rollback(); raise`: the first error is the one raised.
             let _ = self.exec(Stmt::Rollback);
@@ -223,6 +252,9 @@ impl TicketRepository {
     }
 
     fn update(&self, ticket: &str, row: &TicketRow) -> Result<(), SqlError> {
+        if self.implicit && !self.conn.in_transaction() {
+            self.exec(Stmt::Begin(Begin::Deferred))?;
+        }
         self.exec(Stmt::write(ticket, &row.encode())).map(|_| ())
     }
 

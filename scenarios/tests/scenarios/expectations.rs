@@ -84,7 +84,7 @@ fn saved_race_problem(scenario: &str, variant: &Variant, r: &CheckResult) -> Opt
 }
 
 /// The scenarios with an expectation test below; a new scenario must join this list.
-const COVERED: [&str; 15] = [
+const COVERED: [&str; 16] = [
     "lock_manager",
     "lease.redis",
     "lease.dynamodb",
@@ -93,6 +93,7 @@ const COVERED: [&str; 15] = [
     "singleton_cache.linearizable",
     "sqlite.ticket_lease",
     "sqlite.next_ticket",
+    "sqlite.tickets.linearizable",
     "compaction",
     "pipeline",
     "async.lock_manager",
@@ -137,6 +138,11 @@ fn lease_linearizable_meets_its_expectations() {
 #[test]
 fn singleton_cache_linearizable_meets_its_expectations() {
     meets_expectations("singleton_cache.linearizable", Duration::from_secs(3));
+}
+
+#[test]
+fn sqlite_tickets_linearizable_meets_its_expectations() {
+    meets_expectations("sqlite.tickets.linearizable", Duration::from_secs(3));
 }
 
 #[test]

@@ -23,6 +23,7 @@ const PINNED: &[(&str, &str, Option<usize>, u64)] = &[
     ("lease.dynamodb", "fenced-paused-holder", None, 1_175),
     ("lease.linearizable", "fenced-ttl-outlived", None, 3),
     ("lease.linearizable", "fenced-clear-locks", None, 9),
+    ("lease.linearizable", "late-heartbeat-checked", None, 30),
     ("singleton_cache", "double-checked", Some(5), 9_838),
     (
         "singleton_cache.linearizable",
@@ -35,6 +36,20 @@ const PINNED: &[(&str, &str, Option<usize>, u64)] = &[
     ("sqlite.ticket_lease", "immediate-wal", Some(2), 1_211),
     ("sqlite.next_ticket", "immediate-rollback", None, 216),
     ("sqlite.next_ticket", "immediate-wal", None, 216),
+    (
+        "sqlite.tickets.linearizable",
+        "deferred-rollback",
+        Some(3),
+        762,
+    ),
+    ("sqlite.tickets.linearizable", "deferred-wal", Some(3), 731),
+    (
+        "sqlite.tickets.linearizable",
+        "immediate-rollback",
+        Some(3),
+        583,
+    ),
+    ("sqlite.tickets.linearizable", "immediate-wal", Some(3), 583),
     ("compaction", "upload-under-lock", None, 690),
     ("compaction", "split-upload", None, 942),
     ("pipeline", "as-built-quick-merge", Some(2), 7_848),

@@ -241,6 +241,7 @@ fn the_html_timeline_renders_in_headless_chromium() {
         "lease.redis.stale-unlock-del.pctd3",
         "lock_manager.lock.pctd3",
         "async.lease.heartbeat-defaults.pctd3",
+        "lease.linearizable.ttl-outlived.pctd3",
     ] {
         let race = committed(name);
         let timeline = report::Timeline::of(&race, "x.race");
@@ -920,5 +921,43 @@ fn the_async_runtime_steps_are_hidden_by_default() {
             }
         }
         assert!(t.spans.iter().all(|s| !s.object.starts_with("runtime.")));
+    }
+}
+
+/// A not-linearizable race's page draws every operation of its history as an interval, the
+/// minimal history's in red, and prints the outcome's table with its line breaks.
+#[test]
+fn a_not_linearizable_timeline_draws_its_history_and_keeps_its_table() {
+    for name in [
+        "lease.linearizable.ttl-outlived.pctd3",
+        "lease.linearizable.late-heartbeat-pexpire.pctd3",
+        "sqlite.tickets.linearizable.implicit-rollback.pctd3",
+    ] {
+        let race = committed(name);
+        let racecheck::Outcome::NotLinearizable {
+            operations,
+            minimal,
+            ..
+        } = &race.outcome
+        else {
+            panic!("{name}: not a not-linearizable race");
+        };
+        let timeline = report::Timeline::of(&race, "x.race");
+        assert_eq!(timeline.operations.len(), *operations, "{name}");
+        let page = report::html::page(&timeline, &[]);
+        let witness = page.matches(r#"<g class="operation witness">"#).count();
+        let others = page.matches(r#"<g class="operation">"#).count();
+        assert_eq!(witness, minimal.len(), "{name}");
+        assert_eq!(witness + others, *operations, "{name}");
+        assert!(page.contains(r#"<pre class="outcome">"#), "{name}");
+        // Each row of the table is a line of its own at the foot of the drawing too.
+        for op in minimal {
+            let called = format!("step {} @", op.called_step);
+            assert!(
+                page.lines()
+                    .any(|l| l.contains(r#"class="outcome""#) && l.contains(&called)),
+                "{name}: no outcome line with {called}"
+            );
+        }
     }
 }

@@ -20,6 +20,7 @@ use racecheck::scenario::{Catalogue, Scenario, Variant};
 use racecheck::shrink::ShrinkBudget;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Run the command line; returns the process exit status.
 pub fn main(catalogue: Catalogue) -> i32 {
@@ -63,8 +64,31 @@ fn die_quietly_on_closed_pipe() {
 
 /// Run `f` with stderr silenced: shuttle writes a line to stderr for every failing execution,
 /// and shrinking and reproducing run hundreds of them on purpose.
+///
+/// The pool's workers share one silence, counted: `gag` redirects a descriptor once at a
+/// time (a second `Gag::stderr()` fails while the first holds), so a worker shrinking while
+/// another one already was ran unsilenced, and `check --workers 2` printed shuttle's "Test
+/// deadlocked" lines from the shrinking of a deadlock.
 fn quietly<T>(f: impl FnOnce() -> T) -> T {
-    let _gag = gag::Gag::stderr().ok();
+    static SILENCE: Mutex<(usize, Option<gag::Gag>)> = Mutex::new((0, None));
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            let mut s = SILENCE.lock().unwrap_or_else(|p| p.into_inner());
+            s.0 -= 1;
+            if s.0 == 0 {
+                s.1 = None;
+            }
+        }
+    }
+    {
+        let mut s = SILENCE.lock().unwrap_or_else(|p| p.into_inner());
+        if s.0 == 0 {
+            s.1 = gag::Gag::stderr().ok();
+        }
+        s.0 += 1;
+    }
+    let _leave = Leave;
     f()
 }
 

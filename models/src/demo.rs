@@ -192,3 +192,41 @@ pub fn atomicity() {
     user.join().unwrap();
     clearer.join().unwrap();
 }
+
+/// `reorder_N`'s setters without its checker: a passing model whose every execution runs to
+/// its end, to measure what a scheduler costs per execution (`--bench schedulers`).
+pub fn setters(n: usize) {
+    let a = Arc::new(AtomicI32::named("a", 0));
+    let b = Arc::new(AtomicI32::named("b", 0));
+    let threads: Vec<_> = (0..n)
+        .map(|i| {
+            let (a, b) = (a.clone(), b.clone());
+            spawn(format!("setter-{i}"), move || {
+                a.store(1, SeqCst);
+                b.store(-1, SeqCst);
+            })
+        })
+        .collect();
+    let _ = (a.load(SeqCst), b.load(SeqCst));
+    for t in threads {
+        t.join().unwrap();
+    }
+}
+
+/// `twostage_N`'s stage threads without its reader: passing, for the same measurement.
+pub fn stages(n: usize) {
+    let data1 = Arc::new(Mutex::named("data1", 0));
+    let data2 = Arc::new(Mutex::named("data2", 0));
+    let threads: Vec<_> = (0..n)
+        .map(|i| {
+            let (data1, data2) = (data1.clone(), data2.clone());
+            spawn(format!("stage-{i}"), move || {
+                *data1.lock().unwrap() = 1;
+                *data2.lock().unwrap() = 2;
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}

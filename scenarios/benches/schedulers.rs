@@ -9,9 +9,8 @@
 #![forbid(unsafe_code)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use racecheck::sync::atomic::{AtomicI32, Ordering::SeqCst};
-use racecheck::sync::{Arc, Mutex};
-use racecheck::{thread, BackendKind, Check};
+use racecheck::{BackendKind, Check};
+use racecheck_models::demo;
 use racecheck_scenarios::catalogue;
 use std::time::Duration;
 
@@ -25,49 +24,6 @@ const SCHEDULERS: [BackendKind; 5] = [
 
 /// Executions per iteration.
 const N: u64 = 200;
-
-/// reorder's setters, 20 threads, and a reader that checks nothing.
-fn writers_20() {
-    let a = Arc::new(AtomicI32::named("a", 0));
-    let b = Arc::new(AtomicI32::named("b", 0));
-    let ts: Vec<_> = (0..20)
-        .map(|i| {
-            let (a, b) = (a.clone(), b.clone());
-            thread::Builder::new()
-                .name(format!("setter-{i}"))
-                .spawn(move || {
-                    a.store(1, SeqCst);
-                    b.store(-1, SeqCst);
-                })
-                .unwrap()
-        })
-        .collect();
-    let _ = (a.load(SeqCst), b.load(SeqCst));
-    for t in ts {
-        t.join().unwrap();
-    }
-}
-
-/// twostage's writers, 20 threads, under two locks.
-fn stages_20() {
-    let d1 = Arc::new(Mutex::named("data1", 0));
-    let d2 = Arc::new(Mutex::named("data2", 0));
-    let ts: Vec<_> = (0..20)
-        .map(|i| {
-            let (d1, d2) = (d1.clone(), d2.clone());
-            thread::Builder::new()
-                .name(format!("stage-{i}"))
-                .spawn(move || {
-                    *d1.lock().unwrap() = 1;
-                    *d2.lock().unwrap() = 2;
-                })
-                .unwrap()
-        })
-        .collect();
-    for t in ts {
-        t.join().unwrap();
-    }
-}
 
 fn per_execution(c: &mut Criterion) {
     let cat = catalogue();
@@ -90,8 +46,14 @@ fn per_execution(c: &mut Criterion) {
                 .clone();
             Box::new(move || v.check())
         }),
-        ("writers_20".into(), Box::new(|| Check::new(writers_20))),
-        ("stages_20".into(), Box::new(|| Check::new(stages_20))),
+        (
+            "writers_20".into(),
+            Box::new(|| Check::new(|| demo::setters(20))),
+        ),
+        (
+            "stages_20".into(),
+            Box::new(|| Check::new(|| demo::stages(20))),
+        ),
     ];
     for (name, check) in &bodies {
         let mut g = c.benchmark_group(format!("per-execution/{name}"));

@@ -81,7 +81,14 @@ impl Priorities {
                 .filter(|&t| filter(t))
                 .max_by_key(|&t| (self.prio[t], std::cmp::Reverse(t)))
         };
-        let t = best(&mut allowed).or_else(|| best(&mut |_| true))?;
+        // The best of all first: when it is allowed (most steps) it is the best allowed, and
+        // `allowed`, which may cost a scan of the constraints, is asked once, not per thread.
+        let top = best(&mut |_| true)?;
+        let t = if allowed(top) {
+            top
+        } else {
+            best(&mut |t| t != top && allowed(t)).unwrap_or(top)
+        };
         self.ran = Some((t, ops.of(t)));
         Some(TaskId::from(t))
     }

@@ -21,16 +21,9 @@
 use super::next_ops::NextOps;
 use super::pos::Priorities;
 use super::rng::Rng;
+use super::word_hash::{Map, Set};
 use crate::rt::{self, next_op::Op};
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
-use std::collections::{HashMap, HashSet};
-use std::hash::BuildHasherDefault;
-
-/// FNV-1a for the tables below: a few lookups a step, where std's SipHash cost a third of an
-/// execution on a 20-thread model. Keys are the model's own, so no adversary picks them.
-type Fast = BuildHasherDefault<crate::fnv::Fnv>;
-type Map<K, V> = HashMap<K, V, Fast>;
-type Set<K> = HashSet<K, Fast>;
 
 /// An operation named across executions: its thread's kind, its object, and its rank among
 /// that thread's accesses to the object.
@@ -82,7 +75,9 @@ pub(crate) struct ReadsFromScheduler {
 struct Run {
     constraints: Vec<(ReadsFrom, Standing)>,
     kinds: Vec<Option<u64>>,
-    counts: Map<(usize, u64), u32>,
+    /// Per thread: how many accesses it made to each object it touched, (object, count).
+    /// A thread touches few objects, so a scan beats a table.
+    counts: Vec<Vec<(u64, u32)>>,
     last_write: Map<u64, Site>,
     reads: Vec<Site>,
     writes: Vec<Site>,
@@ -96,7 +91,9 @@ impl Run {
     fn clear(&mut self) {
         self.constraints.clear();
         self.kinds.clear();
-        self.counts.clear();
+        for c in &mut self.counts {
+            c.clear();
+        }
         self.last_write.clear();
         self.reads.clear();
         self.writes.clear();
@@ -112,11 +109,30 @@ impl Run {
         *self.kinds[t].get_or_insert_with(|| rt::current().map_or(0, |e| e.thread_kind(t)))
     }
 
+    /// How many accesses thread `t` made to `object` so far.
+    fn rank(&self, t: usize, object: u64) -> u32 {
+        self.counts.get(t).map_or(0, |c| {
+            c.iter().find(|(o, _)| *o == object).map_or(0, |(_, n)| *n)
+        })
+    }
+
     fn site(&mut self, t: usize, op: Op) -> Site {
         Site {
             kind: self.kind(t),
             object: op.object,
-            nth: self.counts.get(&(t, op.object)).copied().unwrap_or(0),
+            nth: self.rank(t, op.object),
+        }
+    }
+
+    /// Count one more access of thread `t` to `object`.
+    fn count(&mut self, t: usize, object: u64) {
+        if self.counts.len() <= t {
+            self.counts.resize_with(t + 1, Vec::new);
+        }
+        let c = &mut self.counts[t];
+        match c.iter_mut().find(|(o, _)| *o == object) {
+            Some((_, n)) => *n += 1,
+            None => c.push((object, 1)),
         }
     }
 
@@ -147,7 +163,7 @@ impl Run {
     /// Thread `t` did `op`: count it, note what it read from and wrote.
     fn ran(&mut self, t: usize, op: Op, seen: &mut Set<ReadsFrom>) {
         let site = self.site(t, op);
-        *self.counts.entry((t, op.object)).or_insert(0) += 1;
+        self.count(t, op.object);
         if op.access.reads() {
             let pair = ReadsFrom {
                 write: self.last_write.get(&op.object).copied(),
@@ -236,16 +252,17 @@ impl ReadsFromScheduler {
     fn draw(&mut self, pick: usize) -> ReadsFrom {
         let kept = &self.corpus[pick];
         let read = kept.reads[self.rng.below(kept.reads.len())];
-        let writes: Vec<Site> = kept
-            .writes
-            .iter()
-            .filter(|w| w.object == read.object && **w != read)
-            .copied()
-            .collect();
-        let write = if writes.is_empty() || self.rng.below(2) == 0 {
+        // Counted, then the one drawn found again: no list built for a draw.
+        let other = |w: &&Site| w.object == read.object && **w != read;
+        let writes = kept.writes.iter().filter(other).count();
+        let write = if writes == 0 || self.rng.below(2) == 0 {
             None
         } else {
-            Some(writes[self.rng.below(writes.len())])
+            kept.writes
+                .iter()
+                .filter(other)
+                .nth(self.rng.below(writes))
+                .copied()
         };
         ReadsFrom { write, read }
     }

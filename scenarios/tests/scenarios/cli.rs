@@ -270,3 +270,28 @@ fn bench_writes_its_table_and_refuses_bad_input() {
     assert!(text.contains("| lock_manager/lock |"), "{text}");
     assert!(text.contains("racecheck bench: end"), "{text}");
 }
+
+#[test]
+fn two_workers_shrinking_at_once_print_nothing_of_shuttle() {
+    // Two checks' races prepared at once (no-cas and late-registration, a deadlock whose
+    // shrinking replays deadlocks shuttle reports itself): the second worker's silence
+    // failed while the first held stderr, and shuttle's "Test deadlocked" lines got out.
+    let dir = tempfile::tempdir().unwrap();
+    let out = racecheck(&[
+        "check",
+        "async.compaction",
+        "--backend",
+        "portfolio",
+        "--workers",
+        "2",
+        "--report",
+        dir.path().to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(!stderr.contains("Test deadlocked"), "{stderr}");
+}

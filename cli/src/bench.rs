@@ -622,19 +622,19 @@ pub struct BenchArgs {
     pub time_cap: f64,
     /// The markdown file whose generated section (between marker comments) gets the table;
     /// the rest of the file is kept. `-` prints it only.
-    #[arg(long, default_value = "reports/BENCHMARKS.md")]
+    #[arg(long, default_value = DEFAULT_OUT)]
     pub out: std::path::PathBuf,
     /// Measure the demo suite (`demo.*`) into its own section instead of the catalogue.
     #[arg(long)]
     pub demo: bool,
 }
 
+/// Where the table goes unless `--out` says otherwise.
+const DEFAULT_OUT: &str = "reports/BENCHMARKS.md";
+
 pub(crate) fn command(catalogue: &Catalogue, args: &BenchArgs) -> Result<i32, String> {
     for name in &args.scenarios {
-        let found = catalogue.select(name);
-        if found.is_empty() {
-            return Err(format!("unknown scenario `{name}` (see `racecheck list`)"));
-        }
+        let found = catalogue.select_some(name).map_err(|e| e.to_string())?;
         if !found.iter().any(|s| s.opt_in == args.demo) {
             let which = if args.demo {
                 "is not in the demo suite (drop --demo)"
@@ -683,11 +683,20 @@ pub(crate) fn command(catalogue: &Catalogue, args: &BenchArgs) -> Result<i32, St
         machine(),
         table.markdown()
     );
+    print!("{section}");
     if args.out.as_os_str() == "-" {
-        print!("{section}");
         return Ok(0);
     }
-    print!("{section}");
+    if !args.scenarios.is_empty() && args.out == Path::new(DEFAULT_OUT) {
+        // The committed table has every scenario: a run of a few must not replace it with
+        // their rows (name another --out to keep those).
+        println!(
+            "\nnot written to {}: its table has every scenario, and this run measured only {}",
+            args.out.display(),
+            args.scenarios.join(", ")
+        );
+        return Ok(0);
+    }
     let had = write_between(&args.out, &section, begin, end)
         .map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
     println!(

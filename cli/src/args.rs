@@ -111,9 +111,9 @@ pub(crate) struct ReproduceArgs {
 pub(crate) struct CheckArgs {
     /// Scenario names, or prefixes of them (`sqlite` selects `sqlite.…`); all when omitted.
     pub scenarios: Vec<String>,
-    /// Only this variant.
-    #[arg(long)]
-    pub variant: Option<String>,
+    /// Only these variants (repeat or comma-separate); all when omitted.
+    #[arg(long, value_delimiter = ',')]
+    pub variant: Vec<String>,
     /// Backends to run (repeat or comma-separate); all when omitted.
     #[arg(long, value_parser = backend, value_delimiter = ',')]
     pub backend: Vec<BackendKind>,

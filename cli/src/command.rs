@@ -169,7 +169,7 @@ impl Row<'_> {
 
 fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
     let scenarios = select(catalogue, &args.scenarios)?;
-    if let Some(v) = &args.variant {
+    for v in &args.variant {
         if let [only] = scenarios.as_slice() {
             only.variant_named(v).map_err(|e| e.to_string())?;
         } else if !scenarios.iter().any(|s| s.find_variant(v).is_some()) {
@@ -195,7 +195,7 @@ fn check(catalogue: &Catalogue, args: &CheckArgs) -> Result<i32, String> {
     let checks: Vec<(&Scenario, &Variant, BackendKind)> = scenarios
         .iter()
         .flat_map(|s| s.variants.iter().map(move |v| (*s, v)))
-        .filter(|(_, v)| args.variant.as_deref().is_none_or(|name| name == v.name))
+        .filter(|(_, v)| args.variant.is_empty() || args.variant.iter().any(|n| n == v.name))
         .flat_map(|(s, v)| backends.iter().map(move |&b| (s, v, b)))
         .collect();
     for &(scenario, variant, backend) in &checks {

@@ -295,3 +295,28 @@ fn two_workers_shrinking_at_once_print_nothing_of_shuttle() {
     );
     assert!(!stderr.contains("Test deadlocked"), "{stderr}");
 }
+
+#[test]
+fn check_takes_several_variants() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = racecheck(&[
+        "check",
+        "lock_manager",
+        "--variant",
+        "lock",
+        "--variant",
+        "rlock",
+        "--backend",
+        "pct",
+        "--report",
+        dir.path().to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("lock_manager/lock [pct"), "{stdout}");
+    assert!(stdout.contains("lock_manager/rlock [pct"), "{stdout}");
+    assert!(
+        stdout.contains("all 2 checks ended as expected"),
+        "{stdout}"
+    );
+}

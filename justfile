@@ -21,9 +21,9 @@ bench *ARGS:
     cargo bench -p racecheck-scenarios
     cargo run --release -p racecheck-scenarios --bin racecheck -- bench {{ARGS}}
 
-# The demo suite's table (reorder_N, twostage_N, …; ~5 min), its own section of reports/BENCHMARKS.md.
+# The demo suite's table (reorder_N, twostage_N, …; ~9 min), its own section of reports/BENCHMARKS.md.
 bench-demo:
-    cargo run --release -p racecheck-scenarios --bin racecheck -- bench --demo --seeds 20 --cap 1000 --time-cap 1
+    cargo run --release -p racecheck-scenarios --bin racecheck -- bench --demo --seeds 20 --cap 1000 --time-cap 5
 
 # Replay one race file.
 replay FILE:

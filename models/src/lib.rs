@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod async_compaction;
+pub mod async_job_queue;
 pub mod async_lease;
 pub mod async_lock_manager;
 pub mod async_request_cache;

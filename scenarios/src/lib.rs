@@ -8,6 +8,7 @@
 
 pub mod compaction;
 pub mod demo;
+pub mod job_queue;
 pub mod lease;
 pub mod linearizable;
 pub mod lock_manager;
@@ -60,5 +61,6 @@ pub fn catalogue() -> Catalogue {
         compaction::async_tasks(),
         tokio_pitfalls::scenario(),
         request_cache::scenario(),
+        job_queue::scenario(),
     ])
 }

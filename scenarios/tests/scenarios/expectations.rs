@@ -84,7 +84,7 @@ fn saved_race_problem(scenario: &str, variant: &Variant, r: &CheckResult) -> Opt
 }
 
 /// The scenarios with an expectation test below; a new scenario must join this list.
-const COVERED: [&str; 16] = [
+const COVERED: [&str; 17] = [
     "lock_manager",
     "lease.redis",
     "lease.dynamodb",
@@ -101,6 +101,7 @@ const COVERED: [&str; 16] = [
     "async.tokio_pitfalls",
     "async.compaction",
     "async.request_cache",
+    "async.job_queue",
 ];
 
 #[test]
@@ -193,6 +194,12 @@ fn tokio_pitfalls_meet_their_expectations() {
 #[test]
 fn request_cache_async_meets_its_expectations() {
     meets_expectations("async.request_cache", Duration::from_secs(1));
+}
+
+/// One thread, one `select!`: which ready branch wins while the job branch holds a popped job.
+#[test]
+fn job_queue_async_meets_its_expectations() {
+    meets_expectations("async.job_queue", Duration::from_secs(1));
 }
 
 /// Two worker threads: here the schedulers have interleavings to explore.

@@ -68,6 +68,7 @@ const PINNED: &[(&str, &str, Option<usize>, u64)] = &[
     ),
     ("async.tokio_pitfalls", "blocking-call-awaited", None, 2_304),
     ("async.request_cache", "guard-across-await", None, 73),
+    ("async.job_queue", "recv-in-branch", None, 108),
 ];
 
 /// Check the pinned fixes whose count is within `range`.

@@ -63,6 +63,8 @@ fn the_async_races_are_committed() {
         "async.compaction.late-registration.pctd3.race",
         "async.request_cache.read-await-write.loom.race",
         "async.request_cache.read-await-write.pctd3.race",
+        "async.job_queue.await-in-branch.loom.race",
+        "async.job_queue.await-in-branch.pctd3.race",
     ] {
         assert!(names.contains(&name.to_string()), "missing {name}");
     }

@@ -18,11 +18,18 @@ use std::borrow::Cow;
 
 /// The state of an external system whose commands execute atomically.
 ///
-/// ```no_run
+/// ```
 /// use racecheck::sync::External;
-/// let redis = External::named("redis", None::<u64>);
-/// let granted = redis.command("SET lock NX", |key| key.replace(7).is_none());
-/// # let _ = granted;
+/// use racecheck::{BackendKind, Check};
+/// Check::new(|| {
+///     let redis = External::named("redis", None::<u64>);
+///     let granted = redis.command("SET lock NX", |key| key.replace(7).is_none());
+///     assert!(granted, "the first SET NX on a free key is granted");
+///     assert!(!redis.command("SET lock NX", |key| key.replace(8).is_none()));
+/// })
+/// .backend(BackendKind::Dfs)
+/// .run()
+/// .assert_passes();
 /// ```
 pub struct External<T> {
     name: Cow<'static, str>,

@@ -3,26 +3,12 @@
 //! and each bug model (a dropped message, a missed change, a lost update) is found by the
 //! model backends while its fix passes everywhere.
 
+use super::future_primitives::{passes_everywhere, secs};
 use racecheck::future::sync::{mpsc, watch, RwLock};
 use racecheck::future::{self, time as atime};
 use racecheck::sync::{Arc, Mutex};
-use racecheck::time::{self, Duration};
+use racecheck::time;
 use racecheck::{invariant, BackendKind, Check};
-
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-fn passes_everywhere(body: fn()) {
-    for b in BackendKind::ALL {
-        let r = Check::new(body).backend(b).executions(200).seed(5).run();
-        assert!(
-            r.failure.is_none(),
-            "{b}: {:?}",
-            r.failure.map(|f| f.outcome)
-        );
-    }
-}
 
 /// The bug is found by loom, DFS, PCT and the random walk, and says `expect` in its outcome.
 fn found_by_the_model_backends(body: fn(), expect: &str) {

@@ -6,14 +6,16 @@ use racecheck::future::{self, time as atime};
 use racecheck::time::{self, Duration};
 use racecheck::{invariant, BackendKind, Check, OutcomeKind};
 
-fn secs(s: u64) -> Duration {
+pub(crate) fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
 }
 
 /// loom, every shuttle scheduler, and tokio (the real backend).
 const BACKENDS: [BackendKind; 6] = BackendKind::ALL;
 
-fn passes_everywhere(body: fn()) {
+/// `body` passes under every backend (200 executions each, seed 5): the async test files'
+/// shared assertion.
+pub(crate) fn passes_everywhere(body: fn()) {
     for b in BACKENDS {
         let r = Check::new(body).backend(b).executions(200).seed(5).run();
         assert!(

@@ -2,27 +2,13 @@
 //! several ready at once the backend chooses (loom and DFS run each), and a losing branch's
 //! future is dropped: the cancellation-safety bug is found and its fix passes everywhere.
 
+use super::future_primitives::{passes_everywhere, secs};
 use racecheck::future::sync::{mpsc, oneshot};
 use racecheck::future::{self, time as atime, Either, Either3};
-use racecheck::time::{self, Duration};
+use racecheck::time;
 use racecheck::{invariant, BackendKind, Check, Verdict};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex as StdMutex};
-
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-fn passes_everywhere(body: fn()) {
-    for b in BackendKind::ALL {
-        let r = Check::new(body).backend(b).executions(200).seed(5).run();
-        assert!(
-            r.failure.is_none(),
-            "{b}: {:?}",
-            r.failure.map(|f| f.outcome)
-        );
-    }
-}
 
 #[test]
 fn the_first_branch_ready_wins_and_the_others_are_dropped() {

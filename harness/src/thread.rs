@@ -108,11 +108,11 @@ impl Builder {
         let parent = rt::me();
         let name = self.name.clone();
         let child = exec.register_thread(parent, self.name);
-        let backend = exec.primitives;
+        let primitives = exec.primitives;
         let child_exec = exec.clone();
         let body = move || {
-            rt::set_me(backend, child);
-            match backend {
+            rt::set_me(primitives, child);
+            match primitives {
                 // A failed thread stops the execution quietly instead of panicking out of its
                 // task, which shuttle would report on stderr.
                 Primitives::Shuttle => {
@@ -121,7 +121,7 @@ impl Builder {
                 _ => rt::run_thread(&child_exec, child, f),
             }
         };
-        let inner = match backend {
+        let inner = match primitives {
             Primitives::Loom => {
                 if child >= LOOM_MAX_THREADS {
                     exec.fail(crate::Outcome::Unsupported {

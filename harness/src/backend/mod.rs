@@ -127,8 +127,8 @@ impl Tracker {
     }
 
     /// Start one execution on this OS thread and run the body as its main thread.
-    fn execute(&self, backend: Primitives, max_steps: usize, replaying: bool, body: &Body) {
-        let exec = Execution::new(backend, max_steps, replaying);
+    fn execute(&self, primitives: Primitives, max_steps: usize, replaying: bool, body: &Body) {
+        let exec = Execution::new(primitives, max_steps, replaying);
         let n = self.started.fetch_add(1, Ordering::Relaxed) + 1;
         exec.set_choices(match lock(&self.fixed_choices).clone() {
             Some(values) => ChoiceSource::Fixed(values),
@@ -139,8 +139,8 @@ impl Tracker {
             self.note_choices(&previous);
         }
         rt::set_current(Some(exec.clone()));
-        rt::set_me(backend, 0);
-        match backend {
+        rt::set_me(primitives, 0);
+        match primitives {
             Primitives::Shuttle => {
                 shuttle_backend::run_task(|| rt::run_thread(&exec, 0, || body()))
             }

@@ -167,8 +167,8 @@ pub(crate) fn current_is_aborted() -> bool {
     CURRENT_ABORTED.get()
 }
 
-pub(crate) fn set_me(backend: Primitives, index: usize) {
-    match backend {
+pub(crate) fn set_me(primitives: Primitives, index: usize) {
+    match primitives {
         Primitives::Loom => LOOM_ME.with(|m| m.set(index)),
         Primitives::Shuttle => debug_assert_eq!(usize::from(shuttle::current::me()), index),
         Primitives::Threads => REAL_ME.with(|m| m.set(index)),

@@ -217,11 +217,24 @@ impl<const N: usize> Turns<N> {
 /// Await the first of two or three futures, like tokio's `select!` (see
 /// [`future::select2`](crate::future::select2) for what is chosen and the differences):
 ///
-/// ```ignore
-/// racecheck::select! {
-///     msg = rx.recv() => handle(msg),
-///     _ = time::sleep(d) => give_up(),
-/// }
+/// ```
+/// use racecheck::future::{self, sync::mpsc, time};
+/// use racecheck::{BackendKind, Check};
+/// use std::time::Duration;
+/// Check::new(|| {
+///     future::block_on(async {
+///         let (tx, mut rx) = mpsc::channel::<u32>(1);
+///         tx.send(7).await.unwrap();
+///         let got = racecheck::select! {
+///             msg = rx.recv() => msg,
+///             _ = time::sleep(Duration::from_secs(1)) => None,
+///         };
+///         assert_eq!(got, Some(7), "a queued message is ready before the timer");
+///     })
+/// })
+/// .backend(BackendKind::Dfs)
+/// .run()
+/// .assert_passes();
 /// ```
 ///
 /// Inside an `async` block; `biased;` first polls the branches in the order written. As in

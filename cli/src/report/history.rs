@@ -3,12 +3,14 @@
 //! failure, the operations of the minimal history highlighted.
 //!
 //! The operations are read back from the trace's labels that `racecheck::history` records
-//! (`lease: call #3 Acquire { … }`, `lease: #3 returned Granted(1)`), so any race file of a
-//! model with a history draws them, and the witness is matched by its call step.
+//! (`lease: call #3 Acquire { … }`, `lease: #3 returned Granted(1)`, read by
+//! [`HistoryLabel::parse`]), so any race file of a model with a history draws them, and the
+//! witness is matched by its call step.
 
 use super::fold::Rows;
 use super::layout::{Layout, LINE};
 use super::timeline::{Step, StepKind};
+use racecheck::history::HistoryLabel;
 use racecheck::Outcome;
 use std::fmt::Write as _;
 
@@ -44,38 +46,33 @@ impl HistoryOp {
 /// The operations recorded in `steps`, in call order; those of `outcome`'s minimal history,
 /// if it is not linearizable, marked as the witness.
 pub fn operations(steps: &[Step], outcome: &Outcome) -> Vec<HistoryOp> {
-    let label = |s: &Step| match &s.kind {
-        StepKind::Label(l) => Some(l.clone()),
-        _ => None,
-    };
     let mut ops: Vec<HistoryOp> = Vec::new();
     for s in steps {
-        let Some(l) = label(s) else { continue };
-        if let Some((object, rest)) = l.split_once(": call #") {
-            let Some((n, op)) = rest.split_once(' ') else {
-                continue;
-            };
-            if n.parse::<usize>().is_ok() {
-                ops.push(HistoryOp {
-                    lane: s.lane,
-                    object: object.to_string(),
-                    call: s.index,
-                    ret: None,
-                    op: op.to_string(),
-                    result: None,
-                    witness: false,
-                });
+        let StepKind::Label(l) = &s.kind else {
+            continue;
+        };
+        match HistoryLabel::parse(l) {
+            Some(HistoryLabel::Call { object, op, .. }) => ops.push(HistoryOp {
+                lane: s.lane,
+                object: object.to_string(),
+                call: s.index,
+                ret: None,
+                op: op.to_string(),
+                result: None,
+                witness: false,
+            }),
+            Some(HistoryLabel::Return {
+                object,
+                index,
+                result,
+            }) => {
+                // The n-th call of this object is its operation #n.
+                if let Some(o) = ops.iter_mut().filter(|o| o.object == object).nth(index) {
+                    o.ret = Some(s.index);
+                    o.result = Some(result.to_string());
+                }
             }
-        } else if let Some((object, rest)) = l.split_once(": #") {
-            let Some((n, result)) = rest.split_once(" returned ") else {
-                continue;
-            };
-            let Ok(n) = n.parse::<usize>() else { continue };
-            // The n-th call of this object is its operation #n.
-            if let Some(o) = ops.iter_mut().filter(|o| o.object == object).nth(n) {
-                o.ret = Some(s.index);
-                o.result = Some(result.to_string());
-            }
+            None => {}
         }
     }
     if let Outcome::NotLinearizable {

@@ -58,11 +58,13 @@
 //! time than a call is also an earlier step. Specs whose results depend on time take the time
 //! the model read in their operation (the times are shown in the table, never searched).
 
+mod label;
 pub(crate) mod table;
 
 use crate::linearizability::{self, Operation, Spec, Verdict};
 use crate::outcome::Outcome;
 use crate::rt::{self, EventKind};
+pub use label::HistoryLabel;
 use std::sync::{Arc, Mutex, MutexGuard};
 pub use table::RecordedOp;
 
@@ -134,7 +136,7 @@ impl<S: Spec> History<S> {
         let label = {
             let mut entries = self.entries();
             let index = entries.len();
-            let label = format!("{}: call #{index} {:?}", self.shared.name, op);
+            let label = label::call(&self.shared.name, index, &op);
             entries.push(Entry {
                 thread: me,
                 op,
@@ -242,7 +244,7 @@ impl<S: Spec> Call<S> {
     /// Mark the return of the operation with `ret`: one step of the trace.
     pub fn ret(self, ret: S::Ret) {
         let shared = &self.history.shared;
-        let label = format!("{}: #{} returned {:?}", shared.name, self.index, ret);
+        let label = label::ret(&shared.name, self.index, &ret);
         let returned = record(rt::me(), label);
         let mut entries = self.history.entries();
         entries[self.index].ret = Some(ret);

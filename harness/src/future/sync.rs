@@ -67,7 +67,7 @@ fn leave_line(waiters: &mut VecDeque<Waiter>, key: u64) {
 }
 
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-pub use semaphore::{Acquire, Semaphore, SemaphorePermit};
+pub use semaphore::{Acquire, AcquireError, Semaphore, SemaphorePermit, TryAcquireError};
 
 fn label(text: String) {
     rt::with(|exec| exec.record(rt::me(), EventKind::Label(text.into())));

@@ -109,6 +109,72 @@ fn a_full_channel_refuses_try_send_and_a_closed_one_gives_messages_back() {
 
 /// A producer offers its second message with `try_send` and ignores `Full`: lost whenever the
 /// consumer has not taken the first by then (a task order the schedulers choose).
+#[test]
+fn a_reserved_slot_holds_room_until_its_permit_sends_or_drops() {
+    passes_everywhere(|| {
+        future::block_on(async {
+            let (tx, mut rx) = mpsc::named("jobs", 1);
+            let Ok(permit) = tx.reserve().await else {
+                invariant!(false, "reserving room in an empty channel failed");
+                return;
+            };
+            invariant!(tx.capacity() == 0, "the reserved room is still free");
+            let refused = tx.try_send(9);
+            invariant!(
+                refused == Err(mpsc::TrySendError::Full(9)),
+                "a send took the reserved room: {refused:?}"
+            );
+            let late = {
+                let tx = tx.clone();
+                future::spawn_named("late", async move { tx.send(2).await.is_ok() })
+            };
+            atime::sleep(secs(1)).await;
+            drop(permit);
+            let got = rx.recv().await;
+            invariant!(got == Some(2), "the room given back went to {got:?}");
+            invariant!(late.await, "the waiting sender's send failed");
+            match tx.try_reserve() {
+                Ok(permit) => permit.send(3),
+                Err(e) => invariant!(false, "no room after the receive: {e:?}"),
+            }
+            let got = rx.recv().await;
+            invariant!(got == Some(3), "the permit sent {got:?}");
+            drop(rx);
+            invariant!(
+                tx.reserve().await.is_err(),
+                "reserved room with no receiver"
+            );
+        })
+    });
+}
+
+#[test]
+fn wait_for_gives_the_first_value_that_satisfies_it_and_fails_once_none_can() {
+    passes_everywhere(|| {
+        future::block_on(async {
+            let (tx, mut rx) = watch::named("phase", 0u32);
+            let setter = future::spawn_named("setter", async move {
+                for v in 1..=3 {
+                    atime::sleep(secs(1)).await;
+                    invariant!(tx.send(v).is_ok(), "the receiver is alive");
+                }
+            });
+            let got = rx.wait_for(|v| *v >= 2).await.map(|r| *r);
+            invariant!(got == Ok(2), "waited for 2 or more, got {got:?}");
+            let at = time::now().since_start();
+            invariant!(at == secs(2), "the value reached 2 at {at:?}");
+            let now = rx.wait_for(|v| *v >= 1).await.map(|r| *r);
+            invariant!(now == Ok(2), "the current value satisfies at once: {now:?}");
+            let never = rx.wait_for(|v| *v > 10).await.err();
+            invariant!(
+                never == Some(watch::RecvError),
+                "no value can satisfy it once the sender is gone: {never:?}"
+            );
+            setter.await;
+        })
+    });
+}
+
 fn try_send_drops_a_message(fixed: bool) {
     future::block_on(async move {
         let (tx, mut rx) = mpsc::named("jobs", 1);

@@ -134,7 +134,7 @@ fn a_semaphore_admits_at_most_its_permits_at_once() {
                 .map(|i| {
                     let (sem, inside) = (sem.clone(), inside.clone());
                     future::spawn_named(format!("upload-{i}"), async move {
-                        let _permit = sem.acquire().await;
+                        let _permit = sem.acquire().await.unwrap();
                         {
                             let mut g = inside.lock().unwrap();
                             g.0 += 1;
@@ -171,7 +171,7 @@ fn permits_added_at_once_reach_every_waiter_in_any_poll_order() {
                 .map(|i| {
                     let sem = sem.clone();
                     future::spawn_named(format!("waiter-{i}"), async move {
-                        let permit = sem.acquire().await;
+                        let permit = sem.acquire().await.unwrap();
                         std::mem::forget(permit);
                     })
                 })
@@ -183,6 +183,52 @@ fn permits_added_at_once_reach_every_waiter_in_any_poll_order() {
                 w.await;
             }
             invariant!(sem.available_permits() == 0, "both permits taken");
+        })
+    });
+}
+
+#[test]
+fn try_acquire_leaves_waiters_their_claim_and_close_fails_every_acquire() {
+    passes_everywhere(|| {
+        future::block_on(async {
+            use racecheck::future::sync::{AcquireError, Semaphore, TryAcquireError};
+            use racecheck::sync::Arc;
+            let sem = Arc::new(Semaphore::named("pool", 1));
+            let held = sem.try_acquire();
+            invariant!(held.is_ok(), "the free permit is taken at once");
+            let second = sem.try_acquire().err();
+            invariant!(
+                second == Some(TryAcquireError::NoPermits),
+                "a second try found {second:?}"
+            );
+            let waiter = {
+                let sem = sem.clone();
+                future::spawn_named("waiter", async move {
+                    sem.acquire_many(2).await.map(|p| p.num_permits())
+                })
+            };
+            atime::sleep(secs(1)).await;
+            drop(held);
+            let behind = sem.try_acquire().err();
+            invariant!(
+                behind == Some(TryAcquireError::NoPermits),
+                "the permit given back is the waiter's claim, yet a try found {behind:?}"
+            );
+            sem.close();
+            let got = waiter.await;
+            invariant!(
+                matches!(got, Err(AcquireError { .. })),
+                "the waiter got {got:?}"
+            );
+            let late = sem.acquire().await.err();
+            invariant!(late.is_some(), "an acquire after close succeeded");
+            let tried = sem.try_acquire().err();
+            invariant!(
+                tried == Some(TryAcquireError::Closed),
+                "a try after close found {tried:?}"
+            );
+            invariant!(sem.is_closed(), "is_closed says open");
+            invariant!(sem.available_permits() == 1, "the dropped permit came back");
         })
     });
 }

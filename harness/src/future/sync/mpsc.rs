@@ -4,6 +4,9 @@
 //! `recv` gives `None` once every sender is gone and the queue is empty; once the receiver is
 //! gone (or closed), sends give the message back.
 //!
+//! `reserve` waits in the same line as `send` and holds one message's room until its
+//! [`Permit`] sends (or is dropped, giving the room back), as tokio's does.
+//!
 //! `recv` is cancellation safe as in tokio (a message is taken only by the poll that returns
 //! it); a `send` dropped before it completes has not sent, and its message is lost with it.
 //! The state sits under a facade mutex (`<name>.state`); a task waiting is named in deadlock
@@ -60,6 +63,8 @@ struct State<T> {
     /// `None`: unbounded.
     capacity: Option<usize>,
     senders: usize,
+    /// Room held by [`Permit`]s not yet used.
+    reserved: usize,
     /// The receiver is gone or closed the channel.
     closed: bool,
     /// Senders waiting for room, first come first.
@@ -70,7 +75,8 @@ struct State<T> {
 
 impl<T> State<T> {
     fn has_room(&self) -> bool {
-        self.capacity.is_none_or(|c| self.queue.len() < c)
+        self.capacity
+            .is_none_or(|c| self.queue.len() + self.reserved < c)
     }
 
     /// The first waiting sender, if there is room for it.
@@ -100,6 +106,7 @@ fn new_chan<T>(name: Cow<'static, str>, capacity: Option<usize>) -> (Sender<T>, 
                 queue: VecDeque::new(),
                 capacity,
                 senders: 1,
+                reserved: 0,
                 closed: false,
                 send_waiters: VecDeque::new(),
                 next_key: 0,
@@ -177,6 +184,51 @@ impl<T> Sender<T> {
         }
     }
 
+    /// Wait for room as [`send`](Self::send) does, and hold it for one message: the
+    /// [`Permit`] sends without waiting. Fails if the receiver is gone.
+    pub fn reserve(&self) -> Reserve<'_, T> {
+        Reserve {
+            chan: &self.chan,
+            key: None,
+        }
+    }
+
+    /// Hold room for one message if there is room now and no sender waits before it.
+    pub fn try_reserve(&self) -> Result<Permit<'_, T>, TrySendError<()>> {
+        let mut s = self.chan.state.lock().unwrap();
+        if s.closed {
+            return Err(TrySendError::Closed(()));
+        }
+        if !s.has_room() || !s.send_waiters.is_empty() {
+            return Err(TrySendError::Full(()));
+        }
+        s.reserved += 1;
+        drop(s);
+        label(format!("reserved {}", self.chan.name));
+        Ok(Permit {
+            chan: &self.chan,
+            used: false,
+        })
+    }
+
+    /// The room free now for a newcomer: the bound less the messages queued and the room
+    /// held by permits.
+    pub fn capacity(&self) -> usize {
+        let s = self.chan.state.lock().unwrap();
+        let held = s.queue.len() + s.reserved;
+        s.capacity.map_or(usize::MAX, |c| c.saturating_sub(held))
+    }
+
+    /// The bound the channel was made with.
+    pub fn max_capacity(&self) -> usize {
+        self.chan
+            .state
+            .lock()
+            .unwrap()
+            .capacity
+            .unwrap_or(usize::MAX)
+    }
+
     /// Queue `value` if there is room now and no sender waits before it.
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         let mut s = self.chan.state.lock().unwrap();
@@ -220,57 +272,160 @@ impl<T> Future for Send<'_, T> {
         if this.key.is_none() {
             label(format!("send {}", chan.name));
         }
-        let mut s = chan.state.lock().unwrap();
-        let first = match this.key {
-            Some(k) => s.send_waiters.front().is_some_and(|w| w.key == k),
-            None => s.send_waiters.is_empty(),
-        };
-        if s.closed || (first && s.has_room()) {
-            if let Some(k) = this.key.take() {
-                leave_line(&mut s.send_waiters, k);
+        let value = &mut this.value;
+        let room = poll_turn(chan, &mut this.key, cx, |s| {
+            s.push(value.take().expect("a send completes once"))
+        });
+        match room {
+            Poll::Ready(true) => {
+                label(format!("sent {}", chan.name));
+                Poll::Ready(Ok(()))
             }
-            let value = this.value.take().expect("a send completes once");
-            if s.closed {
-                drop(s);
-                awaiting(None);
-                return Poll::Ready(Err(SendError(value)));
+            Poll::Ready(false) => {
+                let value = this.value.take().expect("a send completes once");
+                Poll::Ready(Err(SendError(value)))
             }
-            let recv = s.push(value);
-            let next = s.next_sender();
-            drop(s);
-            recv.into_iter().chain(next).for_each(Waker::wake);
-            awaiting(None);
-            label(format!("sent {}", chan.name));
-            return Poll::Ready(Ok(()));
+            Poll::Pending => Poll::Pending,
         }
-        let st = &mut *s;
-        wait_in_line(
-            &mut st.send_waiters,
-            &mut st.next_key,
-            &mut this.key,
-            cx.waker(),
-            1,
-        );
+    }
+}
+
+/// A sender's turn in the line for room: once first with room, `take` uses it (queueing a
+/// message or reserving room; it returns the receiver to wake) and the poll is `Ready(true)`;
+/// `Ready(false)` if the channel is closed; otherwise the sender waits in line.
+fn poll_turn<T>(
+    chan: &Chan<T>,
+    key: &mut Option<u64>,
+    cx: &mut Context<'_>,
+    take: impl FnOnce(&mut State<T>) -> Option<Waker>,
+) -> Poll<bool> {
+    let mut s = chan.state.lock().unwrap();
+    let first = match *key {
+        Some(k) => s.send_waiters.front().is_some_and(|w| w.key == k),
+        None => s.send_waiters.is_empty(),
+    };
+    if s.closed || (first && s.has_room()) {
+        if let Some(k) = key.take() {
+            leave_line(&mut s.send_waiters, k);
+        }
+        if s.closed {
+            drop(s);
+            awaiting(None);
+            return Poll::Ready(false);
+        }
+        let recv = take(&mut s);
+        let next = s.next_sender();
         drop(s);
-        let name = &chan.name;
-        awaiting(Some(&|_| format!("mpsc {name} (full)")));
-        Poll::Pending
+        recv.into_iter().chain(next).for_each(Waker::wake);
+        awaiting(None);
+        return Poll::Ready(true);
+    }
+    let st = &mut *s;
+    wait_in_line(&mut st.send_waiters, &mut st.next_key, key, cx.waker(), 1);
+    drop(s);
+    let name = &chan.name;
+    awaiting(Some(&|_| format!("mpsc {name} (full)")));
+    Poll::Pending
+}
+
+/// A sender leaving the line before its turn came (its future dropped).
+fn leave_turn<T>(chan: &Chan<T>, key: Option<u64>) {
+    let Some(k) = key else {
+        return;
+    };
+    if std::thread::panicking() || crate::rt::current().is_none() {
+        return;
+    }
+    let mut s = chan.state.lock().unwrap();
+    leave_line(&mut s.send_waiters, k);
+    // A cancelled first sender must not strand the room it was to take.
+    let next = s.next_sender();
+    drop(s);
+    if let Some(w) = next {
+        w.wake();
     }
 }
 
 impl<T> Drop for Send<'_, T> {
     fn drop(&mut self) {
-        let Some(k) = self.key else {
+        leave_turn(self.chan, self.key);
+    }
+}
+
+/// The future of [`Sender::reserve`].
+#[must_use = "room is not reserved unless awaited"]
+pub struct Reserve<'a, T> {
+    chan: &'a Chan<T>,
+    key: Option<u64>,
+}
+
+impl<'a, T> Future for Reserve<'a, T> {
+    type Output = Result<Permit<'a, T>, SendError<()>>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let chan = this.chan;
+        if this.key.is_none() {
+            label(format!("reserve {}", chan.name));
+        }
+        let room = poll_turn(chan, &mut this.key, cx, |s| {
+            s.reserved += 1;
+            None
+        });
+        match room {
+            Poll::Ready(true) => {
+                label(format!("reserved {}", chan.name));
+                Poll::Ready(Ok(Permit { chan, used: false }))
+            }
+            Poll::Ready(false) => Poll::Ready(Err(SendError(()))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T> Drop for Reserve<'_, T> {
+    fn drop(&mut self) {
+        leave_turn(self.chan, self.key);
+    }
+}
+
+/// Room for one message in a bounded channel, held since [`Sender::reserve`]: `send` uses it
+/// without waiting; dropped unused, the room goes back to the next sender in line.
+pub struct Permit<'a, T> {
+    chan: &'a Chan<T>,
+    used: bool,
+}
+
+impl<T> Permit<'_, T> {
+    /// Queue `value` in the room held. If the receiver has gone meanwhile, the message is
+    /// dropped, as tokio's `Permit::send` drops it.
+    pub fn send(mut self, value: T) {
+        self.used = true;
+        let mut s = self.chan.state.lock().unwrap();
+        s.reserved -= 1;
+        if s.closed {
+            drop(s);
+            drop(value);
             return;
-        };
-        if std::thread::panicking() || crate::rt::current().is_none() {
+        }
+        let recv = s.push(value);
+        drop(s);
+        label(format!("sent {}", self.chan.name));
+        if let Some(w) = recv {
+            w.wake();
+        }
+    }
+}
+
+impl<T> Drop for Permit<'_, T> {
+    fn drop(&mut self) {
+        if self.used || std::thread::panicking() || crate::rt::current().is_none() {
             return;
         }
         let mut s = self.chan.state.lock().unwrap();
-        leave_line(&mut s.send_waiters, k);
-        // A cancelled first sender must not strand the room it was to take.
+        s.reserved -= 1;
         let next = s.next_sender();
         drop(s);
+        label(format!("unreserved {}", self.chan.name));
         if let Some(w) = next {
             w.wake();
         }

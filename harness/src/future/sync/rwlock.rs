@@ -15,6 +15,9 @@ use std::ops::{Deref, DerefMut};
 /// How many readers may hold the lock at once: far more than any model spawns.
 const MAX_READERS: usize = 1 << 24;
 
+/// The lock never closes its semaphore, so an acquire cannot fail.
+const NEVER_CLOSED: &str = "an rwlock's semaphore is never closed";
+
 pub struct RwLock<T> {
     name: Cow<'static, str>,
     permits: Semaphore,
@@ -45,7 +48,7 @@ impl<T> RwLock<T> {
     /// Wait to read, shared with other readers; behind any writer already waiting.
     pub async fn read(&self) -> RwLockReadGuard<'_, T> {
         label(format!("read {}", self.name));
-        let permit = self.permits.acquire_units(1).await;
+        let permit = self.permits.acquire_units(1).await.expect(NEVER_CLOSED);
         RwLockReadGuard {
             lock: self,
             _permit: permit,
@@ -55,7 +58,11 @@ impl<T> RwLock<T> {
     /// Wait to write, alone.
     pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
         label(format!("write {}", self.name));
-        let permit = self.permits.acquire_units(MAX_READERS).await;
+        let permit = self
+            .permits
+            .acquire_units(MAX_READERS)
+            .await
+            .expect(NEVER_CLOSED);
         RwLockWriteGuard {
             lock: self,
             _permit: permit,

@@ -1,6 +1,11 @@
 //! A counting semaphore, like `tokio::sync::Semaphore`: `acquire` (or `acquire_many`) awaits
 //! permits, the permit gives them back when dropped, and waiters are served first come first
-//! (tokio's is fair too: a waiter needing many permits holds back those behind it).
+//! (tokio's is fair too: a waiter needing many permits holds back those behind it). `close`
+//! fails every waiting and later acquire with [`AcquireError`], as tokio's does.
+//!
+//! `try_acquire` takes permits only if no waiter has a claim on them: tokio hands released
+//! permits to the waiters in the queue first (a waiter needing more than are free absorbs them
+//! all), so what it can take at once is what is left after every waiter's need.
 //!
 //! The count and the queue of waiters sit under a facade mutex (`<name>.state`); a task waiting
 //! for a permit is named in deadlock reports ("semaphore NAME", or what the owner calls it, as
@@ -24,6 +29,7 @@ pub struct Semaphore {
 
 struct State {
     permits: usize,
+    closed: bool,
     /// Waiting acquires, first come first.
     waiters: VecDeque<Waiter>,
     next_key: u64,
@@ -69,6 +75,7 @@ impl Semaphore {
                 format!("{name}.state"),
                 State {
                     permits,
+                    closed: false,
                     waiters: VecDeque::new(),
                     next_key: 0,
                 },
@@ -96,6 +103,50 @@ impl Semaphore {
         }
     }
 
+    /// Take a permit now if one is free for a newcomer: `NoPermits` otherwise (see the module
+    /// doc for what waiters leave), `Closed` after [`close`](Self::close).
+    pub fn try_acquire(&self) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        self.try_acquire_units(1)
+    }
+
+    /// Take `n` permits now, as [`try_acquire`](Self::try_acquire) takes one.
+    pub fn try_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        self.try_acquire_units(n as usize)
+    }
+
+    fn try_acquire_units(&self, need: usize) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        let mut s = self.state.lock().unwrap();
+        if s.closed {
+            return Err(TryAcquireError::Closed);
+        }
+        let claimed: usize = s.waiters.iter().map(|w| w.need).sum();
+        if s.permits.saturating_sub(claimed) < need {
+            return Err(TryAcquireError::NoPermits);
+        }
+        s.permits -= need;
+        drop(s);
+        label(format!("acquired {}", self.name));
+        Ok(SemaphorePermit {
+            semaphore: self,
+            permits: need,
+        })
+    }
+
+    /// Close the semaphore: every waiting acquire and every later one fails with
+    /// [`AcquireError`]; permits already held still come back when dropped.
+    pub fn close(&self) {
+        let mut s = self.state.lock().unwrap();
+        s.closed = true;
+        let wake: Vec<Waker> = s.waiters.iter().map(|w| w.waker.clone()).collect();
+        drop(s);
+        label(format!("close {}", self.name));
+        wake.into_iter().for_each(Waker::wake);
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.state.lock().unwrap().closed
+    }
+
     /// The permits free now.
     pub fn available_permits(&self) -> usize {
         self.state.lock().unwrap().permits
@@ -120,11 +171,19 @@ pub struct Acquire<'a> {
 }
 
 impl<'a> Future for Acquire<'a> {
-    type Output = SemaphorePermit<'a>;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
+    type Output = Result<SemaphorePermit<'a>, AcquireError>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let sem = this.semaphore;
         let mut s = sem.state.lock().unwrap();
+        if s.closed {
+            if let Some(k) = this.key.take() {
+                leave_line(&mut s.waiters, k);
+            }
+            drop(s);
+            awaiting(None);
+            return Poll::Ready(Err(AcquireError(())));
+        }
         // First come first: permits go to the oldest waiter, so a newcomer queues.
         let first = match this.key {
             Some(k) => s.waiters.front().is_some_and(|w| w.key == k),
@@ -143,10 +202,10 @@ impl<'a> Future for Acquire<'a> {
             next.into_iter().for_each(Waker::wake);
             awaiting(None);
             label(format!("acquired {}", sem.name));
-            return Poll::Ready(SemaphorePermit {
+            return Poll::Ready(Ok(SemaphorePermit {
                 semaphore: sem,
                 permits: this.need,
-            });
+            }));
         }
         let st = &mut *s;
         wait_in_line(
@@ -191,7 +250,44 @@ impl SemaphorePermit<'_> {
     pub fn forget(mut self) {
         self.permits = 0;
     }
+
+    /// How many permits this holds.
+    pub fn num_permits(&self) -> usize {
+        self.permits
+    }
 }
+
+/// The semaphore was closed: [`Semaphore::acquire`] fails with it, as tokio's does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcquireError(());
+
+impl std::fmt::Display for AcquireError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("semaphore closed")
+    }
+}
+
+impl std::error::Error for AcquireError {}
+
+/// Why [`Semaphore::try_acquire`] took nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TryAcquireError {
+    /// The semaphore was closed.
+    Closed,
+    /// Not enough permits are free for a newcomer.
+    NoPermits,
+}
+
+impl std::fmt::Display for TryAcquireError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TryAcquireError::Closed => "semaphore closed",
+            TryAcquireError::NoPermits => "no permits available",
+        })
+    }
+}
+
+impl std::error::Error for TryAcquireError {}
 
 impl Drop for SemaphorePermit<'_> {
     fn drop(&mut self) {

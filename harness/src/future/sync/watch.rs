@@ -227,8 +227,33 @@ impl<T> Receiver<T> {
     /// is gone with no such value left.
     pub fn changed(&mut self) -> Changed<'_, T> {
         Changed {
-            receiver: self,
+            shared: &self.shared,
+            seen: &mut self.seen,
             key: None,
+        }
+    }
+
+    /// Wait until the value satisfies `f` (the current value first, then each change), mark
+    /// it seen and hold it, as tokio's `wait_for`; `Err` once the sender is gone and no value
+    /// left satisfies it.
+    pub async fn wait_for(
+        &mut self,
+        mut f: impl FnMut(&T) -> bool,
+    ) -> Result<Ref<'_, T>, RecvError> {
+        let (shared, seen) = (&self.shared, &mut self.seen);
+        loop {
+            let guard = shared.state.lock().unwrap();
+            *seen = guard.version;
+            if f(&guard.value) {
+                return Ok(Ref { guard });
+            }
+            drop(guard);
+            Changed {
+                shared,
+                seen: &mut *seen,
+                key: None,
+            }
+            .await?;
         }
     }
 }
@@ -236,7 +261,9 @@ impl<T> Receiver<T> {
 /// The future of [`Receiver::changed`].
 #[must_use = "a change is not waited for unless awaited"]
 pub struct Changed<'a, T> {
-    receiver: &'a mut Receiver<T>,
+    shared: &'a Shared<T>,
+    /// The version the receiver has seen.
+    seen: &'a mut u64,
     key: Option<u64>,
 }
 
@@ -244,10 +271,10 @@ impl<T> Future for Changed<'_, T> {
     type Output = Result<(), RecvError>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let shared = this.receiver.shared.clone();
+        let shared = this.shared;
         let mut s = shared.state.lock().unwrap();
-        let ready = if s.version != this.receiver.seen {
-            this.receiver.seen = s.version;
+        let ready = if s.version != *this.seen {
+            *this.seen = s.version;
             Some(Ok(()))
         } else if s.sender_gone {
             Some(Err(RecvError))
@@ -292,6 +319,6 @@ impl<T> Drop for Changed<'_, T> {
         if std::thread::panicking() || crate::rt::current().is_none() {
             return;
         }
-        leave_line(&mut self.receiver.shared.state.lock().unwrap().waiters, k);
+        leave_line(&mut self.shared.state.lock().unwrap().waiters, k);
     }
 }

@@ -162,3 +162,47 @@ fn the_same_seed_runs_the_same_orders_whatever_the_worker_count() {
         assert_eq!(one.fingerprint, two.fingerprint, "{b}");
     }
 }
+
+#[test]
+fn the_queue_of_a_blocked_worker_is_stolen_in_either_order() {
+    // The hog spawns the writer and the reader onto its own worker's queue, then blocks that
+    // worker: the other worker steals both, and which it takes first is the choice.
+    let body = || {
+        Runtime::multi_thread(2).block_on(async {
+            let hog = future::spawn_named("hog", async {
+                let config = Arc::new(Mutex::named("config", None));
+                let c = config.clone();
+                let writer = future::spawn_named("writer", async move {
+                    *c.lock().unwrap() = Some("v2");
+                });
+                let reader = future::spawn_named("reader", async move {
+                    let seen = *config.lock().unwrap();
+                    seen
+                });
+                time::sleep(secs(100));
+                (writer, reader)
+            });
+            let (writer, reader) = hog.await;
+            let seen = reader.await;
+            writer.await;
+            invariant!(seen == Some("v2"), "the reader saw {seen:?}");
+        })
+    };
+    for b in [BackendKind::Loom, BackendKind::Random] {
+        let r = Check::new(body)
+            .backend(b)
+            .preemption_bound(Some(1))
+            .executions(500)
+            .run();
+        let f = r
+            .failure
+            .unwrap_or_else(|| panic!("{b}: the reader was never stolen first"));
+        assert!(
+            f.trace
+                .lines()
+                .iter()
+                .any(|l| l.contains("task order: task reader")),
+            "{b}: the steal is a choice"
+        );
+    }
+}

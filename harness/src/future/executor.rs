@@ -1,6 +1,7 @@
-//! The executor of a [`Runtime`](super::Runtime) under the model backends: a run queue under
+//! The executor of a [`Runtime`](super::Runtime) under the model backends: run queues under
 //! a facade mutex and condvar, polled by facade threads, so every scheduling decision of the
-//! runtime is a facade operation the backends explore.
+//! runtime is a facade operation the backends explore, and the order of ready tasks a choice
+//! (`task_order`).
 
 use super::*;
 use crate::rt::{Executor, ExecutorRef};
@@ -11,12 +12,22 @@ pub(super) struct Shared {
     /// One condvar per thread (the caller's first, then each worker's): with one waiter each,
     /// the facade knows exactly whom a notification wakes.
     ready: Vec<Condvar>,
-    /// Whether the order of ready tasks is a choice (see `task_order`): on `current_thread`.
-    chooses_order: bool,
+    /// `multi_thread`: workers with queues of their own and an inject queue; otherwise the
+    /// caller's one queue holds every ready task.
+    multi: bool,
 }
 
 pub(super) struct Sched {
-    queue: VecDeque<usize>,
+    /// Each runtime thread's run queue (the caller's first, then each worker's): the tasks
+    /// spawned or woken on that thread. On `current_thread` the caller's holds every ready task.
+    pub(super) local: Vec<VecDeque<usize>>,
+    /// `multi_thread`: the tasks made ready off the workers (by the `block_on` caller, a
+    /// blocking thread, any other thread), taken in FIFO order, as tokio's inject queue is.
+    pub(super) inject: VecDeque<usize>,
+    /// Which runtime threads are inside a task's poll: they take no other task until it ends.
+    pub(super) polling: Vec<bool>,
+    /// The facade thread of each runtime thread, once it runs: a wake goes to its own queue.
+    threads: Vec<Option<usize>>,
     tasks: Vec<Slot>,
     /// (deadline in virtual nanoseconds, key, waker).
     timers: Vec<(u64, u64, Waker)>,
@@ -59,9 +70,22 @@ impl Wake for TaskWaker {
 }
 
 impl Sched {
-    /// The task of the queue's i-th slot.
-    pub(super) fn task_at(&self, i: usize) -> usize {
-        self.tasks[self.queue[i]].task
+    /// The task of a slot.
+    pub(super) fn task_of(&self, slot: usize) -> usize {
+        self.tasks[slot].task
+    }
+
+    /// The queue a task made ready by the calling thread goes to: on `multi_thread`, a
+    /// worker's own, or the inject queue off the workers; on `current_thread`, the caller's.
+    fn queue_for(&mut self, multi: bool) -> &mut VecDeque<usize> {
+        if !multi {
+            return &mut self.local[0];
+        }
+        let me = rt::me();
+        match (1..self.threads.len()).find(|&w| self.threads[w] == Some(me)) {
+            Some(w) => &mut self.local[w],
+            None => &mut self.inject,
+        }
     }
 }
 
@@ -95,7 +119,7 @@ impl Shared {
             state: TaskState::Queued,
             task,
         });
-        g.queue.push_back(slot);
+        g.queue_for(self.multi).push_back(slot);
         self.notify_idle(g);
     }
 
@@ -122,7 +146,7 @@ impl Shared {
             Some(i) => match g.tasks[i].state {
                 TaskState::Idle => {
                     g.tasks[i].state = TaskState::Queued;
-                    g.queue.push_back(i);
+                    g.queue_for(self.multi).push_back(i);
                 }
                 TaskState::Running => g.tasks[i].state = TaskState::Notified,
                 _ => return,
@@ -157,45 +181,54 @@ impl Shared {
 
     /// A worker's (or the caller's) loop: poll ready tasks, fire due timers, wait for work.
     /// The caller returns once it picks the woken `block_on` future; a worker at shutdown.
-    fn run(self: &Arc<Self>, exec: &Arc<Execution>, me: usize, who: usize, polls_tasks: bool) {
+    fn run(self: &Arc<Self>, exec: &Arc<Execution>, me: usize, who: usize) {
         let caller = who == 0;
         let mut g = self.sched.lock().unwrap();
-        let mut first = if polls_tasks { g.queue.len() } else { 0 };
+        g.threads[who] = Some(me);
+        let mut first = if self.multi { 0 } else { g.local[0].len() };
         loop {
             if !caller && g.shutdown {
                 return;
             }
-            let queued = if polls_tasks { g.queue.len() } else { 0 };
-            // In the default order the tasks queued when the `block_on` future yielded run
-            // before it is polled again, as on tokio's current_thread runtime; tokio does not
-            // promise it (see `task_order`), so the future contends with them all the same.
-            let main = caller && g.main_woken;
-            if queued + usize::from(main) > 0 {
-                let main_first = main && first == 0;
-                first = first.saturating_sub(1);
-                let next = if self.chooses_order {
-                    super::task_order::next_ready(exec, me, &g, queued, main, main_first)
-                } else if main_first || queued == 0 {
+            let next = if self.multi {
+                if caller && g.main_woken {
+                    g.main_woken = false;
+                    return;
+                }
+                // The caller of a `multi_thread` runtime polls only the `block_on` future.
+                (!caller)
+                    .then(|| super::task_order::take(exec, me, who, &mut g))
+                    .flatten()
+            } else {
+                let queued = g.local[0].len();
+                let main = g.main_woken;
+                if queued + usize::from(main) == 0 {
                     None
                 } else {
-                    Some(0)
-                };
-                match next {
-                    None => {
-                        g.main_woken = false;
-                        return;
-                    }
-                    Some(at) => {
-                        let slot = g.queue.remove(at).expect("a ready task");
-                        let future = g.tasks[slot].future.take().expect("a queued task's future");
-                        g.tasks[slot].state = TaskState::Running;
-                        let task = g.tasks[slot].task;
-                        drop(g);
-                        self.poll_task(exec, me, slot, task, future);
-                        g = self.sched.lock().unwrap();
-                        continue;
+                    // In the default order the tasks queued when the `block_on` future yielded
+                    // run before it is polled again, as on tokio's current_thread runtime;
+                    // tokio does not promise it (see `task_order`), so the future contends
+                    // with them all the same.
+                    let main_first = main && first == 0;
+                    first = first.saturating_sub(1);
+                    match super::task_order::next_ready(exec, me, &g, queued, main, main_first) {
+                        None => {
+                            g.main_woken = false;
+                            return;
+                        }
+                        Some(at) => g.local[0].remove(at),
                     }
                 }
+            };
+            if let Some(slot) = next {
+                let future = g.tasks[slot].future.take().expect("a queued task's future");
+                g.tasks[slot].state = TaskState::Running;
+                g.polling[who] = true;
+                let task = g.tasks[slot].task;
+                drop(g);
+                self.poll_task(exec, me, who, slot, task, future);
+                g = self.sched.lock().unwrap();
+                continue;
             }
             let now = now_nanos(exec);
             let mut due = Vec::new();
@@ -230,6 +263,7 @@ impl Shared {
         self: &Arc<Self>,
         exec: &Arc<Execution>,
         me: usize,
+        who: usize,
         slot: usize,
         task: usize,
         mut future: BoxFuture,
@@ -260,6 +294,7 @@ impl Shared {
         };
         exec.record(me, EventKind::Label(ended.into()));
         let mut g = self.sched.lock().unwrap();
+        g.polling[who] = false;
         match poll {
             Poll::Ready(()) => {
                 g.tasks[slot].state = TaskState::Done;
@@ -270,8 +305,11 @@ impl Shared {
             Poll::Pending => {
                 g.tasks[slot].future = Some(future);
                 if g.tasks[slot].state == TaskState::Notified {
+                    // Woken while polled: back on this thread's queue, as tokio reschedules
+                    // it; an idle worker may take it from there.
                     g.tasks[slot].state = TaskState::Queued;
-                    g.queue.push_back(slot);
+                    g.local[who].push_back(slot);
+                    self.notify_idle(g);
                 } else {
                     g.tasks[slot].state = TaskState::Idle;
                 }
@@ -294,7 +332,10 @@ pub(super) fn block_on_model<F: Future>(
         sched: SyncMutex::named(
             "runtime.queue",
             Sched {
-                queue: VecDeque::new(),
+                local: vec![VecDeque::new(); threads],
+                inject: VecDeque::new(),
+                polling: vec![false; threads],
+                threads: vec![None; threads],
                 tasks: Vec::new(),
                 timers: Vec::new(),
                 next_key: 0,
@@ -309,7 +350,7 @@ pub(super) fn block_on_model<F: Future>(
                 i => Condvar::named(format!("runtime.work[worker-{}]", i - 1)),
             })
             .collect(),
-        chooses_order: flavor == Flavor::CurrentThread,
+        multi: flavor != Flavor::CurrentThread,
     });
     let workers: Vec<_> = match flavor {
         Flavor::CurrentThread => Vec::new(),
@@ -318,7 +359,7 @@ pub(super) fn block_on_model<F: Future>(
                 let (shared, exec) = (shared.clone(), exec.clone());
                 crate::thread::Builder::new()
                     .name(format!("worker-{i}"))
-                    .spawn(move || shared.run(&exec, rt::me(), i + 1, true))
+                    .spawn(move || shared.run(&exec, rt::me(), i + 1))
                     .expect("spawn a runtime worker")
             })
             .collect(),
@@ -338,7 +379,7 @@ pub(super) fn block_on_model<F: Future>(
         if let Poll::Ready(v) = poll {
             break v;
         }
-        shared.run(exec, me, 0, workers.is_empty());
+        shared.run(exec, me, 0);
     };
     exec.task_done(main);
     let mut g = shared.sched.lock().unwrap();

@@ -6,6 +6,7 @@ mod choices;
 mod external;
 mod future;
 mod future_channels;
+mod future_multi_thread_order;
 mod future_primitives;
 mod future_select;
 mod history;

@@ -62,6 +62,9 @@ use std::task::{Context, Poll, Wake, Waker};
 
 /// `task::spawn_blocking`: a blocking closure on a thread of its own.
 mod blocking;
+/// `JoinHandle`: a task's output, and its abort.
+mod join_handle;
+pub use join_handle::JoinHandle;
 /// `task::JoinSet`: tasks joined as they finish.
 mod join_set;
 /// `select2`, `select3` and `select!`: the first of several futures.
@@ -192,38 +195,13 @@ where
             }
         };
         let handle = tokio::task::spawn(TASK.scope(task, body));
-        return JoinHandle {
-            task,
-            inner: JoinInner::Tokio(handle),
-        };
+        return join_handle::tokio_handle(task, handle);
     }
     let shared = current_shared(&exec, me).expect("future::spawn outside a runtime's task");
-    let slot = Arc::new(SyncMutex::named(
-        format!("task {name}.output"),
-        JoinSlot {
-            value: None,
-            done: false,
-            waiter: None,
-        },
-    ));
-    let out = slot.clone();
-    let body = async move {
-        let value = future.await;
-        let waiter = {
-            let mut s = out.lock().unwrap();
-            s.value = Some(value);
-            s.done = true;
-            s.waiter.take()
-        };
-        if let Some(w) = waiter {
-            w.wake();
-        }
-    };
+    let (handle, completion) = join_handle::model_handle(task, &name, shared.clone());
+    let body = async move { completion.finish(future.await) };
     shared.spawn(task, Box::pin(body));
-    JoinHandle {
-        task,
-        inner: JoinInner::Model(slot),
-    }
+    handle
 }
 
 /// Let other tasks run: the task goes to the back of the run queue (which of the ready tasks
@@ -239,60 +217,6 @@ pub async fn yield_now() {
         }
     })
     .await
-}
-
-/// Awaits a task's output, like tokio's `JoinHandle` (a panic of the task resumes here).
-pub struct JoinHandle<T> {
-    task: usize,
-    inner: JoinInner<T>,
-}
-
-enum JoinInner<T> {
-    Model(Arc<SyncMutex<JoinSlot<T>>>),
-    Tokio(tokio::task::JoinHandle<T>),
-}
-
-struct JoinSlot<T> {
-    value: Option<T>,
-    done: bool,
-    waiter: Option<Waker>,
-}
-
-impl<T> Future for JoinHandle<T> {
-    type Output = T;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let this = self.get_mut();
-        let ready = match &mut this.inner {
-            JoinInner::Model(slot) => {
-                let mut s = slot.lock().unwrap();
-                if s.done {
-                    Some(s.value.take().expect("a task's output is taken once"))
-                } else {
-                    s.waiter = Some(cx.waker().clone());
-                    None
-                }
-            }
-            JoinInner::Tokio(h) => match Pin::new(h).poll(cx) {
-                Poll::Ready(Ok(v)) => Some(v),
-                Poll::Ready(Err(e)) if e.is_panic() => panic::resume_unwind(e.into_panic()),
-                Poll::Ready(Err(e)) => panic!("joined task failed: {e}"),
-                Poll::Pending => None,
-            },
-        };
-        match ready {
-            Some(v) => {
-                awaiting(None);
-                Poll::Ready(v)
-            }
-            None => {
-                let target = this.task;
-                awaiting(Some(&|exec: &Execution| {
-                    format!("join of task {}", exec.task_name(target))
-                }));
-                Poll::Pending
-            }
-        }
-    }
 }
 
 /// The racecheck task the current thread is polling.

@@ -42,6 +42,8 @@ struct Slot {
     future: Option<BoxFuture>,
     state: TaskState,
     task: usize,
+    /// Aborted while being polled: dropped once the poll returns pending.
+    aborted: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -108,6 +110,9 @@ impl Executor for Shared {
     fn cancel_timer(&self, key: u64) {
         Shared::cancel_timer(self, key);
     }
+    fn abort(&self, task: usize) {
+        Shared::abort(self, task);
+    }
 }
 
 impl Shared {
@@ -118,6 +123,7 @@ impl Shared {
             future: Some(future),
             state: TaskState::Queued,
             task,
+            aborted: false,
         });
         g.queue_for(self.multi).push_back(slot);
         self.notify_idle(g);
@@ -177,6 +183,38 @@ impl Shared {
             return;
         }
         self.sched.lock().unwrap().timers.retain(|t| t.1 != key);
+    }
+
+    /// Drop the task's future, now unless it is being polled (then `poll_task` drops it when
+    /// the poll returns pending); a finished task is left alone.
+    fn abort(&self, task: usize) {
+        if std::thread::panicking() || rt::current().is_none() {
+            return;
+        }
+        let mut g = self.sched.lock().unwrap();
+        let Some(slot) = g.tasks.iter().position(|s| s.task == task) else {
+            return;
+        };
+        let future = match g.tasks[slot].state {
+            TaskState::Done => None,
+            TaskState::Running | TaskState::Notified => {
+                g.tasks[slot].aborted = true;
+                None
+            }
+            TaskState::Idle | TaskState::Queued => {
+                let Sched { local, inject, .. } = &mut *g;
+                for q in local.iter_mut().chain(std::iter::once(inject)) {
+                    q.retain(|&s| s != slot);
+                }
+                g.tasks[slot].state = TaskState::Done;
+                g.tasks[slot].future.take()
+            }
+        };
+        drop(g);
+        if let Some(f) = future {
+            rt::with(|exec| exec.task_done(task));
+            drop(f);
+        }
     }
 
     /// A worker's (or the caller's) loop: poll ready tasks, fire due timers, wait for work.
@@ -297,6 +335,12 @@ impl Shared {
         g.polling[who] = false;
         match poll {
             Poll::Ready(()) => {
+                g.tasks[slot].state = TaskState::Done;
+                drop(g);
+                exec.task_done(task);
+                drop(future);
+            }
+            Poll::Pending if g.tasks[slot].aborted => {
                 g.tasks[slot].state = TaskState::Done;
                 drop(g);
                 exec.task_done(task);

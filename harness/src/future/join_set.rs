@@ -1,9 +1,11 @@
 //! `JoinSet`, like `tokio::task::JoinSet`: tasks spawned into a set, joined in the order they
 //! finish.
 //!
-//! Differences from tokio: `join_next` gives the output itself (a task's panic resumes in the
-//! joiner, as with [`JoinHandle`]) rather than `Result<T, JoinError>`, and dropping the set does
-//! not abort its tasks: they run on until the runtime's `block_on` returns.
+//! As tokio's, dropping the set aborts the tasks still in it, and `shutdown` aborts them and
+//! waits until each has stopped. Differences from tokio: `join_next` gives the output itself
+//! (a task's panic resumes in the joiner, as with [`JoinHandle`]) rather than
+//! `Result<T, JoinError>`, so an aborted task leaves the set at once ([`JoinSet::abort_all`])
+//! instead of coming back from `join_next` as a cancelled `JoinError`.
 
 use super::{spawn_named, JoinHandle};
 use std::future::Future;
@@ -57,6 +59,32 @@ impl<T: Send + 'static> JoinSet<T> {
         self.handles.is_empty()
     }
 
+    /// Abort every task in the set and take them out of it: `join_next` then gives none of
+    /// their outputs. Each stops at its next `.await` point.
+    pub fn abort_all(&mut self) {
+        for handle in self.handles.drain(..) {
+            handle.abort();
+        }
+    }
+
+    /// Abort every task in the set and wait until each has stopped: finished its poll under
+    /// way, or dropped. Their outputs are dropped.
+    pub async fn shutdown(&mut self) {
+        let mut stopping = std::mem::take(&mut self.handles);
+        for handle in &stopping {
+            handle.abort();
+        }
+        std::future::poll_fn(|cx| {
+            stopping.retain_mut(|h| h.poll_joined(cx).is_pending());
+            if stopping.is_empty() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
     /// The output of the next task to finish; `None` once the set is empty. Of several tasks
     /// finished by the time it looks, the earliest spawned comes first.
     pub async fn join_next(&mut self) -> Option<T> {
@@ -74,5 +102,17 @@ impl<T: Send + 'static> JoinSet<T> {
             Poll::Pending
         })
         .await
+    }
+}
+
+impl<T> Drop for JoinSet<T> {
+    /// tokio's set aborts its tasks when dropped; so does this one.
+    fn drop(&mut self) {
+        if self.handles.is_empty() || std::thread::panicking() || crate::rt::current().is_none() {
+            return;
+        }
+        for handle in self.handles.drain(..) {
+            handle.abort();
+        }
     }
 }

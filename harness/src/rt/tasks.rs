@@ -18,6 +18,9 @@ pub(crate) trait Executor: Send + Sync {
     fn set_timer(&self, key: Option<u64>, deadline_nanos: u64, waker: &Waker) -> u64;
     /// Forget a timer.
     fn cancel_timer(&self, key: u64);
+    /// Drop a task's future: at once if no thread is polling it, else when its poll returns
+    /// pending.
+    fn abort(&self, task: usize);
 }
 
 /// The executor a polled task belongs to.

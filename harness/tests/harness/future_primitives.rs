@@ -234,66 +234,6 @@ fn try_acquire_leaves_waiters_their_claim_and_close_fails_every_acquire() {
 }
 
 #[test]
-fn an_aborted_heartbeat_stops_at_its_next_await() {
-    passes_everywhere(|| {
-        future::block_on(async {
-            use racecheck::sync::{Arc, Mutex};
-            let beats = Arc::new(Mutex::named("beats", 0u32));
-            let heartbeat = {
-                let beats = beats.clone();
-                future::spawn_named("heartbeat", async move {
-                    let mut every = atime::interval(secs(30));
-                    loop {
-                        every.tick().await;
-                        *beats.lock().unwrap() += 1;
-                    }
-                })
-            };
-            atime::sleep(secs(45)).await;
-            invariant!(!heartbeat.is_finished(), "the heartbeat ended by itself");
-            heartbeat.abort();
-            atime::sleep(secs(100)).await;
-            let n = *beats.lock().unwrap();
-            invariant!(
-                n == 2,
-                "beats at 0 s and 30 s only, then aborted; counted {n}"
-            );
-            invariant!(heartbeat.is_finished(), "the aborted task is still there");
-        })
-    });
-}
-
-#[test]
-fn a_join_set_shut_down_or_dropped_aborts_its_tasks() {
-    passes_everywhere(|| {
-        future::block_on(async {
-            use racecheck::sync::{Arc, Mutex};
-            let ran = Arc::new(Mutex::named("ran", 0u32));
-            let slow = |ran: Arc<Mutex<u32>>| async move {
-                atime::sleep(secs(1000)).await;
-                *ran.lock().unwrap() += 1;
-            };
-            let mut set = future::task::JoinSet::new();
-            set.spawn_named("slow-0", slow(ran.clone()));
-            set.spawn_named("slow-1", slow(ran.clone()));
-            atime::sleep(secs(1)).await;
-            set.shutdown().await;
-            invariant!(set.is_empty(), "shutdown left {} tasks", set.len());
-            let at = time::now().since_start();
-            invariant!(at == secs(1), "shutdown waited until {at:?}");
-
-            let mut dropped = future::task::JoinSet::new();
-            dropped.spawn_named("slow-2", slow(ran.clone()));
-            atime::sleep(secs(1)).await;
-            drop(dropped);
-            atime::sleep(secs(2000)).await;
-            let n = *ran.lock().unwrap();
-            invariant!(n == 0, "{n} aborted tasks ran on");
-        })
-    });
-}
-
-#[test]
 fn a_join_set_gives_outputs_in_the_order_tasks_finish() {
     passes_everywhere(|| {
         future::block_on(async {

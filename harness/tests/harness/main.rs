@@ -5,6 +5,7 @@
 mod choices;
 mod external;
 mod future;
+mod future_abort;
 mod future_channels;
 mod future_multi_thread_order;
 mod future_primitives;

@@ -9,9 +9,11 @@
 //! scheduling decision is a facade operation. An idle worker waits on the queue with a timeout
 //! up to the earliest timer, so it counts as a sleeper and the virtual clock moves; a worker
 //! waiting on an empty queue with no timer is stuck, and when everything is, the deadlock report
-//! names what each task awaits. On a `current_thread` runtime, which ready task is polled next
-//! is a choice the backend makes (`task_order`), so loom and DFS run every order of them; so is
-//! which of several ready branches of a [`select2`]/[`select3`] wins (`select`).
+//! names what each task awaits. Which ready task a runtime polls next is a choice the backend
+//! makes (`task_order`: on `current_thread` whenever several are ready, on `multi_thread` when
+//! a worker has several and no other worker is free to take one), so loom and DFS run every
+//! order of them; so is which of several ready branches of a [`select2`]/[`select3`] wins
+//! (`select`).
 //!
 //! Under the real backend a runtime is tokio's `current_thread` runtime with the paused clock:
 //! timers fire in virtual time, so a three-minute lease takes milliseconds, and a body that

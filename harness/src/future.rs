@@ -3,7 +3,7 @@
 //!
 //! Under loom and shuttle (and replay) a [`Runtime`] is an executor whose workers are facade
 //! threads polling a run queue kept under a facade [`Mutex`](crate::sync::Mutex) and
-//! [`Condvar`](crate::sync::Condvar). Tasks share their runtime's workers, as they share tokio's:
+//! [`Condvar`]. Tasks share their runtime's workers, as they share tokio's:
 //! a task that blocks its worker (a `sync::Mutex` held across an `.await`, a blocking call)
 //! stops every other task that worker would poll, and the schedulers see it because every
 //! scheduling decision is a facade operation. An idle worker waits on the queue with a timeout

@@ -22,7 +22,7 @@
 //! directory, or `RACECHECK_RACES`. Running the printed command replays it: the same call, in
 //! the same test, follows the saved schedule once instead of exploring, says "replayed FILE"
 //! and fails the same way, or says where the replay parted from the recording. A replay that
-//! passes (the bug is fixed) passes. [`env`] lists every variable racecheck reads.
+//! passes (the bug is fixed) passes. [`env`](mod@env) lists every variable racecheck reads.
 //!
 //! Builders assert the same way: `Check::new(f).backend(..).run().assert_passes()`, or
 //! [`CheckResult::assert_found`] for a test that a bug is found.

@@ -6,7 +6,9 @@
 //! counts as a read and a write of its mutex, so lock order is a reads-from constraint too.
 //! Operations are named abstractly, by the kind of their thread (its name without digits, see
 //! `Execution::thread_kind`), their object and their rank among that thread's accesses to it,
-//! so 99 threads of one kind share one name and one constraint steers any of them.
+//! so 99 threads of one kind share one name and one constraint steers any of them. A lock a
+//! thread tried and blocked on is not an access until it takes it: ranks count what a thread
+//! did, so a name means the same operation in every execution.
 //!
 //! Each execution follows its constraints: a read waits until its write is the object's last
 //! one, and a write waits while it would overwrite what a constrained read has yet to read;

@@ -2,9 +2,10 @@
 //! URW, POS, reads-from and the portfolio must stay within 1.2× of it.
 //!
 //! `cargo bench -p racecheck-scenarios --bench schedulers`. Passing models only, so every
-//! execution runs to its end: three catalogue fixes, and the demo suite's reorder and twostage
+//! execution runs to its end: two catalogue fixes, and the demo suite's reorder and twostage
 //! shapes at 20 threads without their checks (the new schedulers' bookkeeping grows with the
-//! threads).
+//! threads). After each model it prints each scheduler's median time over random's, read
+//! from criterion's own estimates (`target/criterion/…/new/estimates.json`).
 
 #![forbid(unsafe_code)]
 
@@ -70,7 +71,38 @@ fn per_execution(c: &mut Criterion) {
             });
         }
         g.finish();
+        print_ratios(
+            &format!("per-execution/{name}"),
+            &format!("per-execution_{name}"),
+        );
     }
+}
+
+/// Each scheduler's median over random's for `group`, from the estimates criterion just wrote
+/// (in `folder`, the group's name as criterion spells it on disk).
+fn print_ratios(group: &str, folder: &str) {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .map(|target| target.join("criterion"))
+        .unwrap_or_default();
+    let median = |b: BackendKind| -> Option<f64> {
+        let path = dir.join(folder).join(b.as_str()).join("new/estimates.json");
+        let text = std::fs::read_to_string(path).ok()?;
+        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+        json["median"]["point_estimate"].as_f64()
+    };
+    let Some(base) = median(BackendKind::Random) else {
+        println!("{group}: no estimates to compare (criterion wrote none)");
+        return;
+    };
+    let ratios: Vec<String> = SCHEDULERS[1..]
+        .iter()
+        .map(|&b| match median(b) {
+            Some(m) => format!("{b} {:.2}x", m / base),
+            None => format!("{b} ?"),
+        })
+        .collect();
+    println!("{group}: against random: {}", ratios.join(", "));
 }
 
 criterion_group!(benches, per_execution);

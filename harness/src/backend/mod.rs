@@ -13,6 +13,7 @@ mod rng;
 mod seeded;
 mod shuttle_backend;
 mod threads;
+mod urw;
 mod word_hash;
 
 use crate::outcome::Outcome;

@@ -14,6 +14,8 @@ pub(super) struct NextOps {
     seen: usize,
     /// Per thread: the mutex it recorded waiting for and has not taken yet.
     waiting: Vec<Option<u64>>,
+    /// Per thread: how many events it recorded.
+    recorded: Vec<u32>,
 }
 
 impl NextOps {
@@ -23,25 +25,45 @@ impl NextOps {
         self.exec = None;
         self.seen = 0;
         self.waiting.clear();
+        self.recorded.clear();
     }
 
     /// Read the events recorded since the last call.
     pub(super) fn refresh(&mut self) {
-        let Some(exec) = rt::current() else { return };
-        let ptr = Arc::as_ptr(&exec) as usize;
+        // Borrowed, not cloned: no reference count to touch at every step.
+        if rt::in_execution() {
+            rt::with(|exec| self.read_events(exec));
+        }
+    }
+
+    fn read_events(&mut self, exec: &Arc<rt::Execution>) {
+        let ptr = Arc::as_ptr(exec) as usize;
         if self.exec != Some(ptr) {
             self.exec = Some(ptr);
             self.seen = 0;
             self.waiting.clear();
+            self.recorded.clear();
         }
-        let waiting = &mut self.waiting;
+        let (waiting, recorded) = (&mut self.waiting, &mut self.recorded);
         self.seen = exec.events_since(self.seen, |e| {
             let (t, lock) = next_op::lock_wait(e);
             if waiting.len() <= t {
                 waiting.resize(t + 1, None);
+                recorded.resize(t + 1, 0);
             }
             waiting[t] = lock;
+            recorded[t] += 1;
         });
+    }
+
+    /// How many events thread `t` recorded so far.
+    pub(super) fn recorded(&self, t: usize) -> u32 {
+        self.recorded.get(t).copied().unwrap_or(0)
+    }
+
+    /// Thread `t`'s next operation is taking a mutex (it announced nothing else).
+    pub(super) fn waits_for_lock(&self, t: usize) -> bool {
+        next_op::announced(t).is_none() && self.waiting.get(t).is_some_and(Option::is_some)
     }
 
     /// Thread `t`'s next operation, if it is one the schedulers weigh (an access to a shared

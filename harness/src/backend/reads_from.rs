@@ -6,7 +6,9 @@
 //! counts as a read and a write of its mutex, so lock order is a reads-from constraint too.
 //! Operations are named abstractly, by the kind of their thread (its name without digits, see
 //! `Execution::thread_kind`), their object and their rank among that thread's accesses to it,
-//! so 99 threads of one kind share one name and one constraint steers any of them.
+//! so 99 threads of one kind share one name and one constraint steers any of them. A lock a
+//! thread tried and blocked on is not an access until it takes it: ranks count what a thread
+//! did, so a name means the same operation in every execution.
 //!
 //! Each execution follows its constraints: a read waits until its write is the object's last
 //! one, and a write waits while it would overwrite what a constrained read has yet to read;
@@ -49,6 +51,16 @@ struct Kept {
     writes: Vec<Site>,
 }
 
+/// A pending constraint at one step: whether its read, and other writes to its object, wait.
+#[derive(Clone, Copy)]
+struct Hold {
+    constraint: ReadsFrom,
+    /// Its read waits: its write (not the initial value) is not the object's last one yet.
+    read_waits: bool,
+    /// Other writes wait: the last write is the one the read is to read.
+    writes_wait: bool,
+}
+
 /// Where a constraint stands in the running execution.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Standing {
@@ -68,21 +80,34 @@ pub(crate) struct ReadsFromScheduler {
     corpus: Vec<Kept>,
     seen: Set<ReadsFrom>,
     run: Run,
+    /// The thread picked last, if its step was to take a mutex, and how many events it had
+    /// recorded then: if none since, the mutex was taken and it blocked, so the access is
+    /// still to come (shuttle gives a contended lock two steps, the blocked try and the take).
+    picked_lock: Option<(usize, u32)>,
 }
 
 /// The running execution's record.
 #[derive(Default)]
 struct Run {
     constraints: Vec<(ReadsFrom, Standing)>,
+    /// The pending constraints as they stand (see [`Run::stand`]), at `version`.
+    holds: Vec<Hold>,
+    stood: Option<u32>,
+    /// Bumped whenever what holds a thread back may have changed: an access to an object a
+    /// pending constraint names (its last write, a thread's rank there, a settled constraint).
+    version: u32,
+    /// Per thread: its last held-back answer, the version and the operation it was for. A
+    /// thread kept waiting is asked at every step; until something it depends on moves, the
+    /// answer stands.
+    verdicts: Vec<Option<(u32, Op, bool)>>,
     kinds: Vec<Option<u64>>,
     /// Per thread: how many accesses it made to each object it touched, (object, count).
     /// A thread touches few objects, so a scan beats a table.
     counts: Vec<Vec<(u64, u32)>>,
     last_write: Map<u64, Site>,
+    /// Every read and write, repeats included (a kept execution's lists drop them).
     reads: Vec<Site>,
     writes: Vec<Site>,
-    noted_reads: Set<Site>,
-    noted_writes: Set<Site>,
     new_pair: bool,
 }
 
@@ -90,6 +115,9 @@ impl Run {
     /// Empty for the next execution, keeping the tables' memory.
     fn clear(&mut self) {
         self.constraints.clear();
+        self.stood = None;
+        self.version = self.version.wrapping_add(1);
+        self.verdicts.clear();
         self.kinds.clear();
         for c in &mut self.counts {
             c.clear();
@@ -97,8 +125,6 @@ impl Run {
         self.last_write.clear();
         self.reads.clear();
         self.writes.clear();
-        self.noted_reads.clear();
-        self.noted_writes.clear();
         self.new_pair = false;
     }
 
@@ -136,32 +162,70 @@ impl Run {
         }
     }
 
-    /// Whether thread `t`, about to do `op`, is held back by a pending constraint.
+    /// What each pending constraint holds back this step: one lookup of its object's last
+    /// write per constraint, not one per thread asked.
+    fn stand(&mut self) {
+        if self.stood == Some(self.version) {
+            return;
+        }
+        self.stood = Some(self.version);
+        self.holds.clear();
+        for &(c, standing) in &self.constraints {
+            if standing == Standing::Pending {
+                let last = self.last_write.get(&c.read.object).copied();
+                self.holds.push(Hold {
+                    constraint: c,
+                    read_waits: c.write.is_some() && last != c.write,
+                    writes_wait: last == c.write,
+                });
+            }
+        }
+    }
+
+    /// Whether thread `t`, about to do `op`, is held back by a pending constraint (as
+    /// [`Run::stand`] found them this step).
     fn held_back(&mut self, t: usize, op: Op) -> bool {
         if !self
-            .constraints
+            .holds
             .iter()
-            .any(|(c, s)| *s == Standing::Pending && c.read.object == op.object)
+            .any(|h| h.constraint.read.object == op.object)
         {
             return false;
         }
+        if let Some(&Some((v, o, held))) = self.verdicts.get(t) {
+            if v == self.version && o == op {
+                return held;
+            }
+        }
         let site = self.site(t, op);
-        let last = self.last_write.get(&op.object).copied();
-        self.constraints.iter().any(|(c, s)| {
-            if *s != Standing::Pending || c.read.object != op.object {
-                return false;
-            }
-            if c.read == site {
+        let held = self.holds.iter().any(|h| {
+            let c = h.constraint;
+            if c.read.object != op.object {
+                false
+            } else if c.read == site {
                 // The read waits for its write (an initial-value read can no longer wait).
-                return op.access.reads() && c.write.is_some() && last != c.write;
+                op.access.reads() && h.read_waits
+            } else {
+                // Another write would overwrite what the read has yet to read.
+                op.access.writes() && h.writes_wait && Some(site) != c.write
             }
-            // Another write would overwrite what the read has yet to read.
-            op.access.writes() && Some(site) != c.write && last == c.write
-        })
+        });
+        if self.verdicts.len() <= t {
+            self.verdicts.resize(t + 1, None);
+        }
+        self.verdicts[t] = Some((self.version, op, held));
+        held
     }
 
     /// Thread `t` did `op`: count it, note what it read from and wrote.
     fn ran(&mut self, t: usize, op: Op, seen: &mut Set<ReadsFrom>) {
+        if self
+            .constraints
+            .iter()
+            .any(|(c, s)| *s == Standing::Pending && c.read.object == op.object)
+        {
+            self.version = self.version.wrapping_add(1);
+        }
         let site = self.site(t, op);
         self.count(t, op.object);
         if op.access.reads() {
@@ -175,15 +239,11 @@ impl Run {
                     *s = Standing::Settled;
                 }
             }
-            if self.noted_reads.insert(site) {
-                self.reads.push(site);
-            }
+            self.reads.push(site);
         }
         if op.access.writes() {
             self.last_write.insert(op.object, site);
-            if self.noted_writes.insert(site) {
-                self.writes.push(site);
-            }
+            self.writes.push(site);
         }
     }
 }
@@ -198,6 +258,7 @@ impl ReadsFromScheduler {
             corpus: Vec::new(),
             seen: Set::default(),
             run: Run::default(),
+            picked_lock: None,
         }
     }
 
@@ -210,8 +271,8 @@ impl ReadsFromScheduler {
         if run.new_pair && !run.reads.is_empty() {
             let kept = Kept {
                 constraints: run.constraints.iter().map(|(c, _)| *c).collect(),
-                reads: run.reads.clone(),
-                writes: run.writes.clone(),
+                reads: first_of_each(&run.reads),
+                writes: first_of_each(&run.writes),
             };
             if self.corpus.len() == CORPUS {
                 self.corpus.remove(0);
@@ -268,6 +329,12 @@ impl ReadsFromScheduler {
     }
 }
 
+/// `sites` without repeats, in the order they first came.
+fn first_of_each(sites: &[Site]) -> Vec<Site> {
+    let mut seen = Set::default();
+    sites.iter().copied().filter(|s| seen.insert(*s)).collect()
+}
+
 /// How many mutations to draw looking for a pair not seen yet.
 const MUTATION_DRAWS: usize = 8;
 
@@ -277,6 +344,7 @@ impl Scheduler for ReadsFromScheduler {
         self.left = self.left.checked_sub(1)?;
         self.ops.start();
         self.priorities.clear();
+        self.picked_lock = None;
         self.run.constraints = self
             .next_constraints()
             .into_iter()
@@ -294,7 +362,12 @@ impl Scheduler for ReadsFromScheduler {
         self.ops.refresh();
         let ran = self.priorities.take_ran();
         if let Some((t, Some(op))) = ran {
-            self.run.ran(t, op, &mut self.seen);
+            let blocked = self
+                .picked_lock
+                .is_some_and(|(p, n)| p == t && self.ops.recorded(t) == n);
+            if !blocked {
+                self.run.ran(t, op, &mut self.seen);
+            }
         }
         self.priorities
             .after_step(ran, runnable, &self.ops, &mut self.rng);
@@ -304,10 +377,14 @@ impl Scheduler for ReadsFromScheduler {
             }
         }
         let (ops, run) = (&self.ops, &mut self.run);
-        let constrained = run.constraints.iter().any(|(_, s)| *s == Standing::Pending);
-        self.priorities.pick(runnable, ops, |t| {
+        run.stand();
+        let constrained = !run.holds.is_empty();
+        let picked = self.priorities.pick(runnable, ops, |t| {
             !constrained || ops.of(t).is_none_or(|op| !run.held_back(t, op))
-        })
+        })?;
+        let t = usize::from(picked);
+        self.picked_lock = ops.waits_for_lock(t).then(|| (t, ops.recorded(t)));
+        Some(picked)
     }
 
     fn next_u64(&mut self) -> u64 {

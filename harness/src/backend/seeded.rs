@@ -6,9 +6,8 @@
 //! - `pct`: shuttle's probabilistic concurrency testing, depth d (Burckhardt, Kothari,
 //!   Musuvathi and Nagarakatte, ASPLOS 2010): a bug of depth d is found with probability at
 //!   least 1/(n·k^(d−1)) per execution, n threads and k steps.
-//! - `urw`: shuttle's uniform random walk (Zhao, Wolff, Mathur and Roychoudhury, "Selectively
-//!   Uniform Concurrency Testing", ASPLOS 2025): a thread with probability proportional to
-//!   the steps it has left, estimated in a first execution, which samples interleavings
+//! - `urw`: the uniform random walk ([`super::urw`]): a thread with probability proportional
+//!   to the steps it has left, estimated in a first execution, which samples interleavings
 //!   uniformly when the estimates are exact; no bound per bug.
 //! - `pos`: partial order sampling ([`super::pos`]).
 //! - `reads-from`: reads-from guided fuzzing ([`super::reads_from`]).
@@ -17,8 +16,9 @@
 use super::portfolio::Portfolio;
 use super::pos::PosScheduler;
 use super::reads_from::ReadsFromScheduler;
+use super::urw::UrwScheduler;
 use crate::check::BackendKind;
-use shuttle::scheduler::{PctScheduler, RandomScheduler, Scheduler, UrwRandomScheduler};
+use shuttle::scheduler::{PctScheduler, RandomScheduler, Scheduler};
 
 /// The scheduler of `kind` for `executions` executions from `seed` (`depth` is PCT's).
 ///
@@ -33,7 +33,7 @@ pub(crate) fn scheduler(
     match kind {
         BackendKind::Random => Box::new(RandomScheduler::new_from_seed(seed, executions)),
         BackendKind::Pct => Box::new(PctScheduler::new_from_seed(seed, depth, executions)),
-        BackendKind::Urw => Box::new(UrwRandomScheduler::new_from_seed(seed, executions)),
+        BackendKind::Urw => Box::new(UrwScheduler::new(seed, executions)),
         BackendKind::Pos => Box::new(PosScheduler::new(seed, executions)),
         BackendKind::ReadsFrom => Box::new(ReadsFromScheduler::new(seed, executions)),
         BackendKind::Portfolio => Box::new(Portfolio::new(seed, depth, executions)),

@@ -174,11 +174,14 @@ impl<T> DerefMut for MutexGuard<'_, T> {
 
 impl<T> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
-        // Not after its execution is over (a guard a failed execution's teardown drops late).
-        if rt::in_execution() {
-            self.exec.release(self.me, self.mutex.id);
+        // Emptied by a condvar wait, which did its own release. Not after its execution is
+        // over either (a guard a failed execution's teardown drops late).
+        if let Some(inner) = self.inner.take() {
+            if rt::in_execution() {
+                self.exec.release(self.me, self.mutex.id);
+            }
+            drop(inner);
         }
-        self.inner.take();
     }
 }
 
@@ -300,9 +303,11 @@ impl Condvar {
         let mutex_ref: &'a Mutex<T> = guard.mutex;
         let mutex = mutex_ref.id;
         exec.before_wait(me, self.id, mutex, timeout);
+        // The bookkeeping already released the mutex: the emptied guard's drop records nothing
+        // and releases nothing, and it gives back its handle on the execution (forgetting the
+        // guard instead kept every execution that waited on a condvar alive for good).
         let inner = guard.inner.take().expect("guard is held");
-        // The bookkeeping already released the mutex; the emptied guard must not release it again.
-        std::mem::forget(guard);
+        drop(guard);
         let timed = timeout.is_some();
         let woken = match (&self.inner, inner) {
             (_, g) if timed => {
@@ -346,6 +351,55 @@ impl Condvar {
             CondvarInner::Shuttle(cv) if all => cv.notify_all(),
             CondvarInner::Shuttle(cv) => cv.notify_one(),
             CondvarInner::Real(cv) => cv.notify(all),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{BackendKind, Check};
+    use std::sync::Weak;
+
+    static SEEN: std::sync::Mutex<Vec<Weak<Execution>>> = std::sync::Mutex::new(Vec::new());
+
+    /// Main waits on a condvar until a worker sets a flag; it notes its execution.
+    fn waits_on_a_condvar() {
+        SEEN.lock().unwrap().push(Arc::downgrade(&current()));
+        let pair = Arc::new((Mutex::new(false), Condvar::new()));
+        let p = pair.clone();
+        let t = crate::thread::spawn(move || {
+            *p.0.lock().unwrap() = true;
+            p.1.notify_one();
+        });
+        let mut g = pair.0.lock().unwrap();
+        while !*g {
+            g = pair.1.wait(g).unwrap();
+        }
+        drop(g);
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn a_condvar_wait_keeps_no_execution_alive() {
+        for backend in [BackendKind::Random, BackendKind::Dfs, BackendKind::Loom] {
+            SEEN.lock().unwrap().clear();
+            Check::new(waits_on_a_condvar)
+                .backend(backend)
+                .executions(50)
+                .run()
+                .assert_passes();
+            let seen = std::mem::take(&mut *SEEN.lock().unwrap());
+            assert!(seen.len() > 1, "{backend}: {} executions", seen.len());
+            // The last one may still be this OS thread's current execution.
+            let alive = seen[..seen.len() - 1]
+                .iter()
+                .filter(|w| w.strong_count() > 0)
+                .count();
+            assert_eq!(
+                alive, 0,
+                "{backend}: executions still alive after the check"
+            );
         }
     }
 }

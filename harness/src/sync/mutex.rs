@@ -362,6 +362,8 @@ mod tests {
     use std::sync::Weak;
 
     static SEEN: std::sync::Mutex<Vec<Weak<Execution>>> = std::sync::Mutex::new(Vec::new());
+    /// The tests share `SEEN`.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
     /// Main waits on a condvar until a worker sets a flag; it notes its execution.
     fn waits_on_a_condvar() {
@@ -380,11 +382,53 @@ mod tests {
         t.join().unwrap();
     }
 
+    /// Every other blocking primitive once, each thread noting its execution.
+    fn uses_every_primitive() {
+        use crate::sync::{mpsc, Barrier, OnceLock, RwLock};
+        use std::time::Duration;
+        SEEN.lock().unwrap().push(Arc::downgrade(&current()));
+        let rw = Arc::new(RwLock::new(0));
+        let once = Arc::new(OnceLock::new());
+        let barrier = Arc::new(Barrier::new(2));
+        let (tx, rx) = mpsc::sync_channel(1);
+        let pair = Arc::new((Mutex::new(()), Condvar::new()));
+        let (rw2, once2, barrier2, pair2) =
+            (rw.clone(), once.clone(), barrier.clone(), pair.clone());
+        let main = crate::thread::current();
+        let t = crate::thread::spawn(move || {
+            *rw2.write().unwrap() += 1;
+            once2.get_or_init(|| 1);
+            barrier2.wait();
+            tx.send(1).unwrap();
+            let _ = pair2.0.try_lock();
+            main.unpark();
+        });
+        let _ = *rw.read().unwrap();
+        once.get_or_init(|| 2);
+        barrier.wait();
+        assert_eq!(rx.recv().unwrap(), 1);
+        crate::thread::park();
+        let g = pair.0.lock().unwrap();
+        drop(pair.1.wait_timeout(g, Duration::from_secs(1)).unwrap());
+        crate::time::sleep(Duration::from_secs(1));
+        t.join().unwrap();
+    }
+
     #[test]
     fn a_condvar_wait_keeps_no_execution_alive() {
+        no_execution_outlives_its_check(waits_on_a_condvar);
+    }
+
+    #[test]
+    fn no_primitive_keeps_an_execution_alive() {
+        no_execution_outlives_its_check(uses_every_primitive);
+    }
+
+    fn no_execution_outlives_its_check(model: fn()) {
+        let _one_at_a_time = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
         for backend in [BackendKind::Random, BackendKind::Dfs, BackendKind::Loom] {
             SEEN.lock().unwrap().clear();
-            Check::new(waits_on_a_condvar)
+            Check::new(model)
                 .backend(backend)
                 .executions(50)
                 .run()

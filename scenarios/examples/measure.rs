@@ -4,11 +4,12 @@
 //!
 //! `cargo run --release -p racecheck-scenarios --example measure`
 //!
-//! For a profiler, `measure profile [raw] [pct|loom] [wide|condvar] [runs=R] N` runs only the small model N times
-//! under shuttle's random scheduler (or PCT d=3; or N exhaustive loom explorations), through
-//! racecheck or (with `raw`) directly; `wide` takes the 4-thread model instead of the 2-thread
-//! one, `condvar` the facade bench's; `runs=R` repeats the whole check R times (the facade bench runs 200 executions per
-//! check): `valgrind --tool=callgrind target/release/examples/measure profile raw 2000`.
+//! For a profiler, `measure profile [raw] [pct|loom] [wide|condvar] [runs=R] N` runs only the
+//! small model N times under shuttle's random scheduler (or PCT d=3; or N exhaustive loom
+//! explorations), through racecheck or (with `raw`) directly. `wide` takes the 4-thread model
+//! instead of the 2-thread one, `condvar` the facade bench's; `runs=R` repeats the whole check R
+//! times (the facade bench runs 200 executions per check):
+//! `valgrind --tool=callgrind target/release/examples/measure profile raw 2000`.
 
 #![forbid(unsafe_code)]
 

@@ -4,10 +4,12 @@
 //!
 //! `cargo run --release -p racecheck-scenarios --example measure`
 //!
-//! For a profiler, `measure profile [raw] [pct|loom] [wide] N` runs only the small model N times
-//! under shuttle's random scheduler (or PCT d=3; or N exhaustive loom explorations), through
-//! racecheck or (with `raw`) directly; `wide` takes the 4-thread model instead of the 2-thread
-//! one: `valgrind --tool=callgrind target/release/examples/measure profile raw 2000`.
+//! For a profiler, `measure profile [raw] [pct|loom] [wide|condvar] [runs=R] N` runs only the
+//! small model N times under shuttle's random scheduler (or PCT d=3; or N exhaustive loom
+//! explorations), through racecheck or (with `raw`) directly. `wide` takes the 4-thread model
+//! instead of the 2-thread one, `condvar` the facade bench's; `runs=R` repeats the whole check R
+//! times (the facade bench runs 200 executions per check):
+//! `valgrind --tool=callgrind target/release/examples/measure profile raw 2000`.
 
 #![forbid(unsafe_code)]
 
@@ -104,6 +106,41 @@ wide_model!(facade_wide, racecheck::sync, racecheck::thread);
 wide_model!(raw_shuttle_wide, shuttle::sync, shuttle::thread);
 wide_model!(raw_loom_wide, loom::sync, loom::thread);
 
+/// The facade bench's model (`benches/facade.rs`): two threads each increment a mutex-guarded
+/// counter twice, then the worker hands a flag to main through a condvar.
+macro_rules! condvar_model {
+    ($name:ident, $($sync:ident)::+, $($thread:ident)::+) => {
+        fn $name() {
+            let state = std::sync::Arc::new((
+                $($sync)::+::Mutex::new((0usize, false)),
+                $($sync)::+::Condvar::new(),
+            ));
+            let st = state.clone();
+            let worker = $($thread)::+::spawn(move || {
+                for _ in 0..2 {
+                    st.0.lock().unwrap().0 += 1;
+                }
+                st.0.lock().unwrap().1 = true;
+                st.1.notify_one();
+            });
+            for _ in 0..2 {
+                state.0.lock().unwrap().0 += 1;
+            }
+            let mut g = state.0.lock().unwrap();
+            while !g.1 {
+                g = state.1.wait(g).unwrap();
+            }
+            assert_eq!(g.0, 4);
+            drop(g);
+            worker.join().unwrap();
+        }
+    };
+}
+
+condvar_model!(facade_condvar, racecheck::sync, racecheck::thread);
+condvar_model!(raw_shuttle_condvar, shuttle::sync, shuttle::thread);
+condvar_model!(raw_loom_condvar, loom::sync, loom::thread);
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("profile") {
@@ -111,40 +148,52 @@ fn main() {
         let raw = args.iter().any(|a| a == "raw");
         let has = |w: &str| args.iter().any(|a| a == w);
         let wide = has("wide");
-        let pick = |narrow: fn(), wide_one: fn()| if wide { wide_one } else { narrow };
-        let facade_model = pick(facade_model, facade_wide);
-        let raw_shuttle_model = pick(raw_shuttle_model, raw_shuttle_wide);
-        let raw_loom_model = pick(raw_loom_model, raw_loom_wide);
-        if has("loom") {
-            // loom explores the model exhaustively each time: n explorations.
-            for _ in 0..n {
+        // `runs=R`: R checks of N executions each (the facade bench's shape is 200 per check).
+        let runs: usize = args
+            .iter()
+            .find_map(|a| a.strip_prefix("runs=")?.parse().ok())
+            .unwrap_or(1);
+        let condvar = has("condvar");
+        let pick = |narrow: fn(), wide_one: fn(), condvar_one: fn()| match (wide, condvar) {
+            (true, _) => wide_one,
+            (_, true) => condvar_one,
+            _ => narrow,
+        };
+        let facade_model = pick(facade_model, facade_wide, facade_condvar);
+        let raw_shuttle_model = pick(raw_shuttle_model, raw_shuttle_wide, raw_shuttle_condvar);
+        let raw_loom_model = pick(raw_loom_model, raw_loom_wide, raw_loom_condvar);
+        for _ in 0..runs {
+            if has("loom") {
+                // loom explores the model exhaustively each time: n explorations.
+                for _ in 0..n {
+                    if raw {
+                        loom::model(raw_loom_model);
+                    } else {
+                        Check::new(facade_model)
+                            .backend(BackendKind::Loom)
+                            .run()
+                            .assert_passes();
+                    }
+                }
+            } else if has("pct") {
                 if raw {
-                    loom::model(raw_loom_model);
+                    shuttle::check_pct(raw_shuttle_model, n, 3);
                 } else {
                     Check::new(facade_model)
-                        .backend(BackendKind::Loom)
+                        .backend(BackendKind::Pct)
+                        .executions(n as u64)
                         .run()
                         .assert_passes();
                 }
-            }
-        } else if has("pct") {
-            if raw {
-                shuttle::check_pct(raw_shuttle_model, n, 3);
+            } else if raw {
+                shuttle::check_random(raw_shuttle_model, n);
             } else {
                 Check::new(facade_model)
-                    .backend(BackendKind::Pct)
+                    .backend(BackendKind::Random)
                     .executions(n as u64)
                     .run()
                     .assert_passes();
             }
-        } else if raw {
-            shuttle::check_random(raw_shuttle_model, n);
-        } else {
-            Check::new(facade_model)
-                .backend(BackendKind::Random)
-                .executions(n as u64)
-                .run()
-                .assert_passes();
         }
         return;
     }

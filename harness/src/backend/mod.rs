@@ -129,16 +129,21 @@ impl Tracker {
 
     /// Start one execution on this OS thread and run the body as its main thread.
     fn execute(&self, primitives: Primitives, max_steps: usize, replaying: bool, body: &Body) {
-        let exec = Execution::new(primitives, max_steps, replaying);
+        // The previous execution is over: its choices are noted, and once no handle but this
+        // one is left (this OS thread's current one is let go), it is reused.
+        let previous = lock(&self.latest).take();
+        if let Some(previous) = &previous {
+            self.note_choices(previous);
+        }
+        rt::set_current(None);
+        let exec = Execution::renew(previous, primitives, max_steps, replaying);
         let n = self.started.fetch_add(1, Ordering::Relaxed) + 1;
         exec.set_choices(match lock(&self.fixed_choices).clone() {
             Some(values) => ChoiceSource::Fixed(values),
             None => ChoiceSource::Seeded(crate::fnv::mix(self.seed, n)),
         });
         (self.progress)(n);
-        if let Some(previous) = lock(&self.latest).replace(exec.clone()) {
-            self.note_choices(&previous);
-        }
+        *lock(&self.latest) = Some(exec.clone());
         rt::set_current(Some(exec.clone()));
         rt::set_me(primitives, 0);
         match primitives {

@@ -85,7 +85,8 @@ fn is_model_failure(payload: &(dyn std::any::Any + Send)) -> bool {
 
 /// Wraps a run's scheduler: once the execution has failed, the failing thread runs on alone
 /// until it has unwound (no other thread runs after the failure), and once it has stopped
-/// ([`run_task`]) the execution and the run end.
+/// ([`run_task`]) the execution and the run end. It also tells the facade which thread runs
+/// ([`rt::note_scheduled`]): every shuttle run, of every scheduler, goes through it.
 struct StopOnFailure {
     /// Not dropped while it has executions left, when `drain` is false: shuttle's random
     /// scheduler prints a hint for shuttle's own replay API when dropped before it ran out.
@@ -124,12 +125,18 @@ impl Scheduler for StopOnFailure {
         if STOPPING.get() {
             return None;
         }
-        if rt::current_is_aborted() {
-            if let Some(c) = current.filter(|c| runnable.iter().any(|t| t.id() == *c)) {
-                return Some(c);
-            }
+        let aborted_goes_on = if rt::current_is_aborted() {
+            current.filter(|c| runnable.iter().any(|t| t.id() == *c))
+        } else {
+            None
+        };
+        let pick =
+            aborted_goes_on.or_else(|| self.inner().next_task(runnable, current, is_yielding));
+        // The facade reads the running thread's index from here, not from shuttle.
+        if let Some(task) = pick {
+            rt::note_scheduled(usize::from(task));
         }
-        self.inner().next_task(runnable, current, is_yielding)
+        pick
     }
 
     fn next_u64(&mut self) -> u64 {

@@ -68,6 +68,55 @@ impl Execution {
         })
     }
 
+    /// A new execution under shuttle, made of `previous` when nothing else holds it any more:
+    /// every field is put back as [`new`](Self::new) leaves it, without allocating the
+    /// execution again or moving its state (about 1,000 instructions an execution). Other
+    /// backends, or a `previous` still referred to, get a fresh one.
+    pub(crate) fn renew(
+        previous: Option<Arc<Execution>>,
+        primitives: Primitives,
+        max_steps: usize,
+        replaying: bool,
+    ) -> Arc<Execution> {
+        if let Some(mut exec) = previous.filter(|_| primitives == Primitives::Shuttle) {
+            if let Some(e) = Arc::get_mut(&mut exec).filter(|e| e.primitives == primitives) {
+                e.reset(max_steps, replaying);
+                return exec;
+            }
+        }
+        Execution::new(primitives, max_steps, replaying)
+    }
+
+    /// Back to what `new` makes (a shuttle execution): every field is named, so a field added
+    /// later must be given its reset here.
+    fn reset(&mut self, max_steps: usize, replaying: bool) {
+        let Execution {
+            primitives: _,
+            max_steps: steps,
+            replaying: replay,
+            aborted,
+            state,
+            parkers,
+            real_wake: _,
+            tasks,
+            tokio_start,
+            park_sync,
+            chaos,
+            choices,
+        } = self;
+        *steps = max_steps;
+        *replay = replaying;
+        *aborted.get_mut() = false;
+        state.get_mut().unwrap_or_else(|p| p.into_inner()).reset();
+        parkers.get_mut().unwrap_or_else(|p| p.into_inner()).clear();
+        *tasks.get_mut().unwrap_or_else(|p| p.into_inner()) = Tasks::default();
+        tokio_start.take();
+        park_sync.take();
+        chaos.take();
+        *choices.get_mut().unwrap_or_else(|p| p.into_inner()) =
+            Choices::new(ChoiceSource::Seeded(0));
+    }
+
     /// Take this execution's choices from `source` (before the model runs).
     pub(crate) fn set_choices(&self, source: ChoiceSource) {
         *self.choices.lock().unwrap_or_else(|p| p.into_inner()) = Choices::new(source);

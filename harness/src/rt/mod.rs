@@ -81,6 +81,11 @@ thread_local! {
     /// fails on this thread (under shuttle every model thread and the scheduler share one), so
     /// the scheduler asks a flag at each decision instead of the execution.
     static CURRENT_ABORTED: Cell<bool> = const { Cell::new(false) };
+    /// Under shuttle: the task its scheduler picked last, which is the one running now. Every
+    /// pick of every shuttle run goes through one wrapper (`shuttle_backend::StopOnFailure`),
+    /// which notes it here ([`note_scheduled`]), so a facade operation reads a cell instead of
+    /// asking shuttle through its scoped thread-local and `RefCell`.
+    static SHUTTLE_ME: Cell<usize> = const { Cell::new(0) };
 }
 
 loom::thread_local! {
@@ -143,9 +148,20 @@ pub(crate) fn me() -> usize {
 fn me_in(exec: &Execution) -> usize {
     match exec.primitives {
         Primitives::Loom => LOOM_ME.with(|m| m.get()),
-        Primitives::Shuttle => usize::from(shuttle::current::me()),
+        Primitives::Shuttle => {
+            let me = SHUTTLE_ME.get();
+            // A wrong index would corrupt traces silently: the test suite checks every read.
+            debug_assert_eq!(me, usize::from(shuttle::current::me()));
+            me
+        }
         Primitives::Threads => REAL_ME.with(|m| m.get()),
     }
+}
+
+/// shuttle's scheduler picked `task` to run next (see `SHUTTLE_ME`).
+#[inline]
+pub(crate) fn note_scheduled(task: usize) {
+    SHUTTLE_ME.set(task);
 }
 
 /// The current execution and the model thread running now, in one lookup: what every

@@ -128,7 +128,7 @@ impl State {
     }
 
     /// Empty every vector, keeping its room, and add main's entries: as `allocate` leaves it.
-    fn reset(&mut self) {
+    pub(super) fn reset(&mut self) {
         self.thread_names.clear();
         self.thread_names.push(Some(Cow::Borrowed("main")));
         self.status.clear();

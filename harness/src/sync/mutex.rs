@@ -174,11 +174,14 @@ impl<T> DerefMut for MutexGuard<'_, T> {
 
 impl<T> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
-        // Not after its execution is over (a guard a failed execution's teardown drops late).
-        if rt::in_execution() {
-            self.exec.release(self.me, self.mutex.id);
+        // Emptied by a condvar wait, which did its own release. Not after its execution is
+        // over either (a guard a failed execution's teardown drops late).
+        if let Some(inner) = self.inner.take() {
+            if rt::in_execution() {
+                self.exec.release(self.me, self.mutex.id);
+            }
+            drop(inner);
         }
-        self.inner.take();
     }
 }
 
@@ -300,9 +303,11 @@ impl Condvar {
         let mutex_ref: &'a Mutex<T> = guard.mutex;
         let mutex = mutex_ref.id;
         exec.before_wait(me, self.id, mutex, timeout);
+        // The bookkeeping already released the mutex: the emptied guard's drop records nothing
+        // and releases nothing, and it gives back its handle on the execution (forgetting the
+        // guard instead kept every execution that waited on a condvar alive for good).
         let inner = guard.inner.take().expect("guard is held");
-        // The bookkeeping already released the mutex; the emptied guard must not release it again.
-        std::mem::forget(guard);
+        drop(guard);
         let timed = timeout.is_some();
         let woken = match (&self.inner, inner) {
             (_, g) if timed => {
@@ -346,6 +351,99 @@ impl Condvar {
             CondvarInner::Shuttle(cv) if all => cv.notify_all(),
             CondvarInner::Shuttle(cv) => cv.notify_one(),
             CondvarInner::Real(cv) => cv.notify(all),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{BackendKind, Check};
+    use std::sync::Weak;
+
+    static SEEN: std::sync::Mutex<Vec<Weak<Execution>>> = std::sync::Mutex::new(Vec::new());
+    /// The tests share `SEEN`.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    /// Main waits on a condvar until a worker sets a flag; it notes its execution.
+    fn waits_on_a_condvar() {
+        SEEN.lock().unwrap().push(Arc::downgrade(&current()));
+        let pair = Arc::new((Mutex::new(false), Condvar::new()));
+        let p = pair.clone();
+        let t = crate::thread::spawn(move || {
+            *p.0.lock().unwrap() = true;
+            p.1.notify_one();
+        });
+        let mut g = pair.0.lock().unwrap();
+        while !*g {
+            g = pair.1.wait(g).unwrap();
+        }
+        drop(g);
+        t.join().unwrap();
+    }
+
+    /// Every other blocking primitive once, each thread noting its execution.
+    fn uses_every_primitive() {
+        use crate::sync::{mpsc, Barrier, OnceLock, RwLock};
+        use std::time::Duration;
+        SEEN.lock().unwrap().push(Arc::downgrade(&current()));
+        let rw = Arc::new(RwLock::new(0));
+        let once = Arc::new(OnceLock::new());
+        let barrier = Arc::new(Barrier::new(2));
+        let (tx, rx) = mpsc::sync_channel(1);
+        let pair = Arc::new((Mutex::new(()), Condvar::new()));
+        let (rw2, once2, barrier2, pair2) =
+            (rw.clone(), once.clone(), barrier.clone(), pair.clone());
+        let main = crate::thread::current();
+        let t = crate::thread::spawn(move || {
+            *rw2.write().unwrap() += 1;
+            once2.get_or_init(|| 1);
+            barrier2.wait();
+            tx.send(1).unwrap();
+            let _ = pair2.0.try_lock();
+            main.unpark();
+        });
+        let _ = *rw.read().unwrap();
+        once.get_or_init(|| 2);
+        barrier.wait();
+        assert_eq!(rx.recv().unwrap(), 1);
+        crate::thread::park();
+        let g = pair.0.lock().unwrap();
+        drop(pair.1.wait_timeout(g, Duration::from_secs(1)).unwrap());
+        crate::time::sleep(Duration::from_secs(1));
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn a_condvar_wait_keeps_no_execution_alive() {
+        no_execution_outlives_its_check(waits_on_a_condvar);
+    }
+
+    #[test]
+    fn no_primitive_keeps_an_execution_alive() {
+        no_execution_outlives_its_check(uses_every_primitive);
+    }
+
+    fn no_execution_outlives_its_check(model: fn()) {
+        let _one_at_a_time = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+        for backend in [BackendKind::Random, BackendKind::Dfs, BackendKind::Loom] {
+            SEEN.lock().unwrap().clear();
+            Check::new(model)
+                .backend(backend)
+                .executions(50)
+                .run()
+                .assert_passes();
+            let seen = std::mem::take(&mut *SEEN.lock().unwrap());
+            assert!(seen.len() > 1, "{backend}: {} executions", seen.len());
+            // The last one may still be this OS thread's current execution.
+            let alive = seen[..seen.len() - 1]
+                .iter()
+                .filter(|w| w.strong_count() > 0)
+                .count();
+            assert_eq!(
+                alive, 0,
+                "{backend}: executions still alive after the check"
+            );
         }
     }
 }

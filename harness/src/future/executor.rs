@@ -333,30 +333,22 @@ impl Shared {
         exec.record(me, EventKind::Label(ended.into()));
         let mut g = self.sched.lock().unwrap();
         g.polling[who] = false;
-        match poll {
-            Poll::Ready(()) => {
-                g.tasks[slot].state = TaskState::Done;
-                drop(g);
-                exec.task_done(task);
-                drop(future);
-            }
-            Poll::Pending if g.tasks[slot].aborted => {
-                g.tasks[slot].state = TaskState::Done;
-                drop(g);
-                exec.task_done(task);
-                drop(future);
-            }
-            Poll::Pending => {
-                g.tasks[slot].future = Some(future);
-                if g.tasks[slot].state == TaskState::Notified {
-                    // Woken while polled: back on this thread's queue, as tokio reschedules
-                    // it; an idle worker may take it from there.
-                    g.tasks[slot].state = TaskState::Queued;
-                    g.local[who].push_back(slot);
-                    self.notify_idle(g);
-                } else {
-                    g.tasks[slot].state = TaskState::Idle;
-                }
+        if poll.is_ready() || g.tasks[slot].aborted {
+            // Finished, or aborted while polled: its future goes now.
+            g.tasks[slot].state = TaskState::Done;
+            drop(g);
+            exec.task_done(task);
+            drop(future);
+        } else {
+            g.tasks[slot].future = Some(future);
+            if g.tasks[slot].state == TaskState::Notified {
+                // Woken while polled: back on this thread's queue, as tokio reschedules it; an
+                // idle worker may take it from there.
+                g.tasks[slot].state = TaskState::Queued;
+                g.local[who].push_back(slot);
+                self.notify_idle(g);
+            } else {
+                g.tasks[slot].state = TaskState::Idle;
             }
         }
     }

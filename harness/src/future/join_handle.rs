@@ -57,10 +57,17 @@ impl<T> Completion<T> {
     /// The task finished with `value`: the joiner may take it.
     pub(super) fn finish(mut self, value: T) {
         self.finished = true;
-        let waiter = {
-            let mut s = self.slot.lock().unwrap();
+        self.settle(|s| {
             s.value = Some(value);
             s.done = true;
+        });
+    }
+
+    /// Change the slot as the task ended, and wake its joiner.
+    fn settle(&self, end: impl FnOnce(&mut JoinSlot<T>)) {
+        let waiter = {
+            let mut s = self.slot.lock().unwrap();
+            end(&mut s);
             s.waiter.take()
         };
         if let Some(w) = waiter {
@@ -79,14 +86,7 @@ impl<T> Drop for Completion<T> {
         if std::thread::panicking() || crate::rt::current().is_none() {
             return;
         }
-        let waiter = {
-            let mut s = self.slot.lock().unwrap();
-            s.cancelled = true;
-            s.waiter.take()
-        };
-        if let Some(w) = waiter {
-            w.wake();
-        }
+        self.settle(|s| s.cancelled = true);
     }
 }
 

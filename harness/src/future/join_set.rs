@@ -59,14 +59,6 @@ impl<T: Send + 'static> JoinSet<T> {
         self.handles.is_empty()
     }
 
-    /// Abort every task in the set and take them out of it: `join_next` then gives none of
-    /// their outputs. Each stops at its next `.await` point.
-    pub fn abort_all(&mut self) {
-        for handle in self.handles.drain(..) {
-            handle.abort();
-        }
-    }
-
     /// Abort every task in the set and wait until each has stopped: finished its poll under
     /// way, or dropped. Their outputs are dropped.
     pub async fn shutdown(&mut self) {
@@ -105,14 +97,22 @@ impl<T: Send + 'static> JoinSet<T> {
     }
 }
 
+impl<T> JoinSet<T> {
+    /// Abort every task in the set and take them out of it: `join_next` then gives none of
+    /// their outputs. Each stops at its next `.await` point.
+    pub fn abort_all(&mut self) {
+        for handle in self.handles.drain(..) {
+            handle.abort();
+        }
+    }
+}
+
 impl<T> Drop for JoinSet<T> {
     /// tokio's set aborts its tasks when dropped; so does this one.
     fn drop(&mut self) {
         if self.handles.is_empty() || std::thread::panicking() || crate::rt::current().is_none() {
             return;
         }
-        for handle in self.handles.drain(..) {
-            handle.abort();
-        }
+        self.abort_all();
     }
 }

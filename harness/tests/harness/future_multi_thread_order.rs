@@ -4,10 +4,43 @@
 
 use super::future_primitives::secs;
 use racecheck::future::sync::oneshot;
-use racecheck::future::{self, Runtime};
+use racecheck::future::{self, JoinHandle, Runtime};
 use racecheck::parallel::BLOCK;
 use racecheck::sync::{Arc, Mutex};
+use racecheck::trace::Trace;
 use racecheck::{invariant, time, BackendKind, Check, Verdict};
+
+/// A writer and a reader of a config value; the reader gives what it saw.
+type WriterAndReader = (JoinHandle<()>, JoinHandle<Option<&'static str>>);
+
+/// Spawn the writer and then the reader onto the calling worker's queue.
+fn spawn_writer_and_reader() -> WriterAndReader {
+    let config = Arc::new(Mutex::named("config", None));
+    let c = config.clone();
+    let writer = future::spawn_named("writer", async move {
+        *c.lock().unwrap() = Some("v2");
+    });
+    let reader = future::spawn_named("reader", async move {
+        let seen = *config.lock().unwrap();
+        seen
+    });
+    (writer, reader)
+}
+
+/// The model's check: the reader saw what the writer wrote.
+async fn the_reader_saw_the_write((writer, reader): WriterAndReader) {
+    let seen = reader.await;
+    writer.await;
+    invariant!(seen == Some("v2"), "the reader saw {seen:?}");
+}
+
+/// The trace chose to run the reader first.
+fn chose_the_reader(trace: &Trace) -> bool {
+    trace
+        .lines()
+        .iter()
+        .any(|l| l.contains("task order: task reader"))
+}
 
 /// One worker is held by a blocking call; on the other, a request task spawns a writer and a
 /// reader of a config value, which both wait on that worker's own queue. The reader assumes
@@ -38,10 +71,7 @@ fn writer_then_reader(fixed: bool) {
             });
             (writer, reader)
         });
-        let (writer, reader) = request.await;
-        let seen = reader.await;
-        writer.await;
-        invariant!(seen == Some("v2"), "the reader saw {seen:?}");
+        the_reader_saw_the_write(request.await).await;
         hog.await;
     })
 }
@@ -71,10 +101,7 @@ fn every_model_backend_runs_the_later_of_two_ready_tasks_on_a_busy_runtime_first
         let text = f.outcome.to_string();
         assert!(text.contains("the reader saw None"), "{b}: {text}");
         assert!(
-            f.trace
-                .lines()
-                .iter()
-                .any(|l| l.contains("task order: task reader")),
+            chose_the_reader(&f.trace),
             "{b}: the choice is a step of the trace"
         );
         // The recorded schedule holds the choice: replayed, it fails the same way.
@@ -113,22 +140,8 @@ fn without_a_blocked_worker_the_other_worker_takes_the_second_task() {
     // worker steals the reader, so the reader can still run first, by the interleaving alone.
     let body = || {
         Runtime::multi_thread(2).block_on(async {
-            let request = future::spawn_named("request", async {
-                let config = Arc::new(Mutex::named("config", None));
-                let c = config.clone();
-                let writer = future::spawn_named("writer", async move {
-                    *c.lock().unwrap() = Some("v2");
-                });
-                let reader = future::spawn_named("reader", async move {
-                    let seen = *config.lock().unwrap();
-                    seen
-                });
-                (writer, reader)
-            });
-            let (writer, reader) = request.await;
-            let seen = reader.await;
-            writer.await;
-            invariant!(seen == Some("v2"), "the reader saw {seen:?}");
+            let request = future::spawn_named("request", async { spawn_writer_and_reader() });
+            the_reader_saw_the_write(request.await).await;
         })
     };
     let r = Check::new(body)
@@ -170,22 +183,11 @@ fn the_queue_of_a_blocked_worker_is_stolen_in_either_order() {
     let body = || {
         Runtime::multi_thread(2).block_on(async {
             let hog = future::spawn_named("hog", async {
-                let config = Arc::new(Mutex::named("config", None));
-                let c = config.clone();
-                let writer = future::spawn_named("writer", async move {
-                    *c.lock().unwrap() = Some("v2");
-                });
-                let reader = future::spawn_named("reader", async move {
-                    let seen = *config.lock().unwrap();
-                    seen
-                });
+                let spawned = spawn_writer_and_reader();
                 time::sleep(secs(100));
-                (writer, reader)
+                spawned
             });
-            let (writer, reader) = hog.await;
-            let seen = reader.await;
-            writer.await;
-            invariant!(seen == Some("v2"), "the reader saw {seen:?}");
+            the_reader_saw_the_write(hog.await).await;
         })
     };
     for b in [BackendKind::Loom, BackendKind::Random] {
@@ -197,12 +199,6 @@ fn the_queue_of_a_blocked_worker_is_stolen_in_either_order() {
         let f = r
             .failure
             .unwrap_or_else(|| panic!("{b}: the reader was never stolen first"));
-        assert!(
-            f.trace
-                .lines()
-                .iter()
-                .any(|l| l.contains("task order: task reader")),
-            "{b}: the steal is a choice"
-        );
+        assert!(chose_the_reader(&f.trace), "{b}: the steal is a choice");
     }
 }

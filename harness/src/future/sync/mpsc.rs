@@ -79,6 +79,18 @@ impl<T> State<T> {
             .is_none_or(|c| self.queue.len() + self.reserved < c)
     }
 
+    /// Why a sender that will not wait is refused now, if it is: the receiver is gone, or
+    /// there is no room for a newcomer (none free, or senders waiting before it).
+    fn refuses_newcomer(&self) -> Option<TrySendError<()>> {
+        if self.closed {
+            Some(TrySendError::Closed(()))
+        } else if !self.has_room() || !self.send_waiters.is_empty() {
+            Some(TrySendError::Full(()))
+        } else {
+            None
+        }
+    }
+
     /// The first waiting sender, if there is room for it.
     fn next_sender(&self) -> Option<Waker> {
         self.has_room()
@@ -196,11 +208,8 @@ impl<T> Sender<T> {
     /// Hold room for one message if there is room now and no sender waits before it.
     pub fn try_reserve(&self) -> Result<Permit<'_, T>, TrySendError<()>> {
         let mut s = self.chan.state.lock().unwrap();
-        if s.closed {
-            return Err(TrySendError::Closed(()));
-        }
-        if !s.has_room() || !s.send_waiters.is_empty() {
-            return Err(TrySendError::Full(()));
+        if let Some(refused) = s.refuses_newcomer() {
+            return Err(refused);
         }
         s.reserved += 1;
         drop(s);
@@ -232,11 +241,11 @@ impl<T> Sender<T> {
     /// Queue `value` if there is room now and no sender waits before it.
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         let mut s = self.chan.state.lock().unwrap();
-        if s.closed {
-            return Err(TrySendError::Closed(value));
-        }
-        if !s.has_room() || !s.send_waiters.is_empty() {
-            return Err(TrySendError::Full(value));
+        if let Some(refused) = s.refuses_newcomer() {
+            return Err(match refused {
+                TrySendError::Closed(()) => TrySendError::Closed(value),
+                TrySendError::Full(()) => TrySendError::Full(value),
+            });
         }
         let recv = s.push(value);
         drop(s);

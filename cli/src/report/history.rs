@@ -38,8 +38,12 @@ impl HistoryOp {
             .next()
             .filter(|n| !n.is_empty())
             .unwrap_or(&self.op);
-        let result = self.result.as_deref().unwrap_or("(pending)");
-        format!("{name} → {result}")
+        format!("{name} → {}", self.result_text())
+    }
+
+    /// What it returned, or `(pending)` if it never did.
+    fn result_text(&self) -> &str {
+        self.result.as_deref().unwrap_or("(pending)")
     }
 }
 
@@ -131,7 +135,7 @@ pub fn draw(
             "{}: {} → {} (steps {}–{}){}",
             o.object,
             o.op,
-            o.result.as_deref().unwrap_or("(pending)"),
+            o.result_text(),
             o.call,
             o.ret.map_or("end".to_string(), |r| r.to_string()),
             if o.witness {

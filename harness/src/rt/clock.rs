@@ -230,11 +230,19 @@ impl Execution {
             let me = usize::from(shuttle::current::me());
             self.lock().releasing[me] = true;
         }
+        // A thread that made itself due (its own wait moved the clock) sees that before it
+        // parks: unparking it would leave loom a token that a later loom wait of it (a
+        // condvar's, a join's) takes as its wake-up, and loom then wakes it from that wait
+        // with no notification (a condvar's waiter list keeps it, a join asserts).
+        // (shuttle's bell keeps its ring until the thread's next wait on the clock, which
+        // loops, so there the ring stays: skipping it would move shuttle's schedules.)
+        let me = (self.primitives == Primitives::Loom).then(|| super::me_in(self));
         // Unpark outside the state lock: a backend operation may switch threads.
         let parkers = self.parkers.lock().unwrap_or_else(|p| p.into_inner());
         let wake: Vec<Parker> = wake
             .0
             .iter()
+            .filter(|&&t| Some(t) != me)
             .filter_map(|&t| parkers.get(t).and_then(Option::clone))
             .collect();
         drop(parkers);

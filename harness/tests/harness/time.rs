@@ -243,3 +243,47 @@ fn a_timed_waiter_takes_no_notification_sent_before_it_waited() {
         );
     }
 }
+
+/// Main sleeps alone, so its own wait moves the clock and makes it due; it then waits once on
+/// a condvar (no loop: the model backends never wake a waiter spuriously) and joins the thread
+/// that notified it, which meanwhile notifies once more. Under loom a thread that unparked
+/// itself kept loom's token: its next condvar wait returned at once, unnotified, and loom kept
+/// it on that condvar's waiter list, so the second notification woke it from its join and
+/// loom's own join asserted.
+fn wakes_itself_then_waits() {
+    time::sleep(secs(1));
+    let pair = Arc::new((Mutex::named("flag", false), Condvar::named("set")));
+    let p2 = pair.clone();
+    let setter = thread::Builder::new()
+        .name("setter")
+        .spawn(move || {
+            *p2.0.lock().unwrap() = true;
+            p2.1.notify_one();
+            p2.1.notify_one();
+        })
+        .unwrap();
+    let g = pair.0.lock().unwrap();
+    let g = if *g { g } else { pair.1.wait(g).unwrap() };
+    invariant!(*g, "woken with the flag unset: a spurious wake-up");
+    drop(g);
+    setter.join().unwrap();
+}
+
+#[test]
+fn a_thread_that_moved_the_clock_for_itself_is_not_woken_spuriously_later() {
+    for b in [
+        BackendKind::Loom,
+        BackendKind::Random,
+        BackendKind::Pct,
+        BackendKind::Dfs,
+    ] {
+        let r = Check::new(wakes_itself_then_waits)
+            .backend(b)
+            .executions(2_000)
+            .run();
+        r.assert_passes();
+        if b == BackendKind::Loom {
+            assert!(r.complete, "loom explored {} executions", r.executions);
+        }
+    }
+}

@@ -11,6 +11,7 @@ mod future_multi_thread_order;
 mod future_primitives;
 mod future_select;
 mod history;
+mod layout;
 mod model_locks;
 mod models;
 mod one_line;

@@ -2,6 +2,7 @@
 
 use super::choice::{ChoiceMap, ChoiceSource, Choices};
 use super::clock::Parker;
+use super::events::ChoiceStep;
 use super::object::{Object, ObjectKind};
 use super::state::State;
 use super::tasks::Tasks;
@@ -139,12 +140,12 @@ impl Execution {
         let shown = show(index);
         self.record(
             me,
-            EventKind::Choice {
+            EventKind::Choice(Box::new(ChoiceStep {
                 label,
                 shown,
                 index,
                 of,
-            },
+            })),
         );
         index
     }

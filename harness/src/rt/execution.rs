@@ -110,17 +110,22 @@ impl Execution {
         *aborted.get_mut() = false;
         state.get_mut().unwrap_or_else(|p| p.into_inner()).reset();
         parkers.get_mut().unwrap_or_else(|p| p.into_inner()).clear();
-        *tasks.get_mut().unwrap_or_else(|p| p.into_inner()) = Tasks::default();
+        tasks.get_mut().unwrap_or_else(|p| p.into_inner()).clear();
         tokio_start.take();
         park_sync.take();
         chaos.take();
-        *choices.get_mut().unwrap_or_else(|p| p.into_inner()) =
-            Choices::new(ChoiceSource::Seeded(0));
+        choices
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .restart(ChoiceSource::Seeded(0));
     }
 
     /// Take this execution's choices from `source` (before the model runs).
     pub(crate) fn set_choices(&self, source: ChoiceSource) {
-        *self.choices.lock().unwrap_or_else(|p| p.into_inner()) = Choices::new(source);
+        self.choices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .restart(source);
     }
 
     /// Thread `me` picks one of `of` options for `label`, recorded as a step showing
@@ -150,13 +155,12 @@ impl Execution {
         index
     }
 
-    /// The number of options at every choice this execution met.
-    pub(crate) fn choice_options(&self) -> ChoiceMap {
-        self.choices
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .options()
-            .clone()
+    /// The number of options at every choice this execution met; `None` if it met none
+    /// (most models: no map is copied and dropped for them).
+    pub(crate) fn choice_options(&self) -> Option<ChoiceMap> {
+        let choices = self.choices.lock().unwrap_or_else(|p| p.into_inner());
+        let met = choices.options();
+        (!met.is_empty()).then(|| met.clone())
     }
 
     /// Real backend: perturb this run's threads with chaos seeded by `seed`.

@@ -175,12 +175,10 @@ impl<T> DerefMut for MutexGuard<'_, T> {
 impl<T> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
         // Emptied by a condvar wait, which did its own release. Not after its execution is
-        // over either (a guard a failed execution's teardown drops late).
-        if let Some(inner) = self.inner.take() {
-            if rt::in_execution() {
-                self.exec.release(self.me, self.mutex.id);
-            }
-            drop(inner);
+        // over either (a guard a failed execution's teardown drops late). The backend guard
+        // is a field: dropped (released) right after this, so after the release's record.
+        if self.inner.is_some() && rt::in_execution() {
+            self.exec.release(self.me, self.mutex.id);
         }
     }
 }

@@ -144,6 +144,13 @@ pub(crate) fn me() -> usize {
     with(|exec| me_in(exec))
 }
 
+/// The index of the model thread running now in `exec`, which the caller knows is current
+/// (a facade object's own execution): no lookup of the current execution.
+#[inline]
+pub(crate) fn me_of(exec: &Execution) -> usize {
+    me_in(exec)
+}
+
 #[inline]
 fn me_in(exec: &Execution) -> usize {
     match exec.primitives {
@@ -162,14 +169,6 @@ fn me_in(exec: &Execution) -> usize {
 #[inline]
 pub(crate) fn note_scheduled(task: usize) {
     SHUTTLE_ME.set(task);
-}
-
-/// The current execution and the model thread running now, in one lookup: what every
-/// facade operation starts with.
-#[track_caller]
-#[inline]
-pub(crate) fn current_and_me() -> (Arc<Execution>, usize) {
-    with(|exec| (exec.clone(), me_in(exec)))
 }
 
 /// Whether there is a current execution and it has failed: asked at every scheduling

@@ -13,6 +13,10 @@ use std::sync::{Arc, LockResult, TryLockError, TryLockResult};
 /// facade reports it as a deadlock.
 pub struct Mutex<T> {
     id: usize,
+    /// The execution it was made in, the only one it is used in: a lock and its guard's
+    /// release record there without looking up the current execution (a thread-local's
+    /// indirect call and a reference-count increment and decrement per lock).
+    exec: Arc<Execution>,
     inner: MutexInner<T>,
 }
 
@@ -26,8 +30,6 @@ enum MutexInner<T> {
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct MutexGuard<'a, T> {
     mutex: &'a Mutex<T>,
-    /// The execution it was taken in: its release is recorded there, with no lookup.
-    exec: Arc<Execution>,
     me: usize,
     inner: Option<GuardInner<'a, T>>,
 }
@@ -60,20 +62,24 @@ impl<T> Mutex<T> {
                 Primitives::Shuttle => MutexInner::Shuttle(shuttle::sync::Mutex::new(value)),
                 Primitives::Threads => MutexInner::Real(real::Mutex::new(value)),
             };
-            Mutex { id, inner }
+            Mutex {
+                id,
+                exec: exec.clone(),
+                inner,
+            }
         })
     }
 
     /// Acquire the lock, blocking until it is free. Never returns an error: an execution ends
     /// at its first panic, so a poisoned lock is never seen.
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
-        let (exec, me) = rt::current_and_me();
+        let exec = &*self.exec;
+        let me = rt::me_of(exec);
         exec.before_lock(me, self.id);
         let inner = self.relock_inner();
         exec.after_lock(me, self.id);
         Ok(MutexGuard {
             mutex: self,
-            exec,
             me,
             inner: Some(inner),
         })
@@ -84,8 +90,8 @@ impl<T> Mutex<T> {
     /// Acquire the lock if it is free, without blocking: `Err(WouldBlock)` if another
     /// thread (or this one) holds it. Either way a step of the trace.
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
-        let exec = current();
-        let me = rt::me();
+        let exec = &*self.exec;
+        let me = rt::me_of(exec);
         let inner = match &self.inner {
             MutexInner::Loom(m) => match m.try_lock() {
                 Ok(g) => Some(GuardInner::Loom(g)),
@@ -104,7 +110,6 @@ impl<T> Mutex<T> {
                 exec.after_lock(me, self.id);
                 Ok(MutexGuard {
                     mutex: self,
-                    exec,
                     me,
                     inner: Some(inner),
                 })
@@ -142,7 +147,7 @@ impl<T> Mutex<T> {
             MutexInner::Shuttle(m) => {
                 GuardInner::Shuttle(m.lock().unwrap_or_else(|p| p.into_inner()))
             }
-            MutexInner::Real(m) => GuardInner::Real(m.lock(&current())),
+            MutexInner::Real(m) => GuardInner::Real(m.lock(&self.exec)),
         }
     }
 }
@@ -178,7 +183,7 @@ impl<T> Drop for MutexGuard<'_, T> {
         // over either (a guard a failed execution's teardown drops late). The backend guard
         // is a field: dropped (released) right after this, so after the release's record.
         if self.inner.is_some() && rt::in_execution() {
-            self.exec.release(self.me, self.mutex.id);
+            self.mutex.exec.release(self.me, self.mutex.id);
         }
     }
 }
@@ -325,7 +330,6 @@ impl Condvar {
         let timed_out = exec.after_wait(me, self.id, mutex, timed);
         let guard = MutexGuard {
             mutex: mutex_ref,
-            exec,
             me,
             inner: Some(woken),
         };

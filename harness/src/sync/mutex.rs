@@ -152,10 +152,6 @@ impl<T> Mutex<T> {
     }
 }
 
-fn current() -> Arc<Execution> {
-    rt::with(Arc::clone)
-}
-
 impl<T> Deref for MutexGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
@@ -220,6 +216,8 @@ impl<T> fmt::Debug for Mutex<T> {
 /// a loop: the real-threads backend wakes them spuriously.
 pub struct Condvar {
     id: usize,
+    /// The execution it was made in, where a notification is recorded (as [`Mutex`] keeps).
+    exec: Arc<Execution>,
     inner: CondvarInner,
 }
 
@@ -276,7 +274,11 @@ impl Condvar {
                 Primitives::Shuttle => CondvarInner::Shuttle(shuttle::sync::Condvar::new()),
                 Primitives::Threads => CondvarInner::Real(real::Condvar::new()),
             };
-            Condvar { id, inner }
+            Condvar {
+                id,
+                exec: exec.clone(),
+                inner,
+            }
         })
     }
 
@@ -301,9 +303,10 @@ impl Condvar {
         mut guard: MutexGuard<'a, T>,
         timeout: Option<std::time::Duration>,
     ) -> (MutexGuard<'a, T>, bool) {
-        let exec = current();
         let me = guard.me;
         let mutex_ref: &'a Mutex<T> = guard.mutex;
+        // The mutex's execution is this condvar's (one execution makes both).
+        let exec = &mutex_ref.exec;
         let mutex = mutex_ref.id;
         exec.before_wait(me, self.id, mutex, timeout);
         // The bookkeeping already released the mutex: the emptied guard's drop records nothing
@@ -324,7 +327,7 @@ impl Condvar {
             (CondvarInner::Shuttle(cv), GuardInner::Shuttle(g)) => {
                 GuardInner::Shuttle(cv.wait(g).unwrap_or_else(|p| p.into_inner()))
             }
-            (CondvarInner::Real(cv), GuardInner::Real(g)) => GuardInner::Real(cv.wait(g, &exec)),
+            (CondvarInner::Real(cv), GuardInner::Real(g)) => GuardInner::Real(cv.wait(g, exec)),
             _ => unreachable!("a condvar and a mutex of one execution share its backend"),
         };
         let timed_out = exec.after_wait(me, self.id, mutex, timed);
@@ -345,8 +348,8 @@ impl Condvar {
     }
 
     fn notify(&self, all: bool) {
-        let exec = current();
-        exec.notify(rt::me(), self.id, all);
+        let exec = &*self.exec;
+        exec.notify(rt::me_of(exec), self.id, all);
         match &self.inner {
             CondvarInner::Loom(cv) if all => cv.notify_all(),
             CondvarInner::Loom(cv) => cv.notify_one(),
@@ -369,7 +372,9 @@ mod tests {
 
     /// Main waits on a condvar until a worker sets a flag; it notes its execution.
     fn waits_on_a_condvar() {
-        SEEN.lock().unwrap().push(Arc::downgrade(&current()));
+        SEEN.lock()
+            .unwrap()
+            .push(Arc::downgrade(&rt::with(Arc::clone)));
         let pair = Arc::new((Mutex::new(false), Condvar::new()));
         let p = pair.clone();
         let t = crate::thread::spawn(move || {
@@ -388,7 +393,9 @@ mod tests {
     fn uses_every_primitive() {
         use crate::sync::{mpsc, Barrier, OnceLock, RwLock};
         use std::time::Duration;
-        SEEN.lock().unwrap().push(Arc::downgrade(&current()));
+        SEEN.lock()
+            .unwrap()
+            .push(Arc::downgrade(&rt::with(Arc::clone)));
         let rw = Arc::new(RwLock::new(0));
         let once = Arc::new(OnceLock::new());
         let barrier = Arc::new(Barrier::new(2));

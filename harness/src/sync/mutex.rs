@@ -310,8 +310,8 @@ impl Condvar {
         let mutex = mutex_ref.id;
         exec.before_wait(me, self.id, mutex, timeout);
         // The bookkeeping already released the mutex: the emptied guard's drop records nothing
-        // and releases nothing, and it gives back its handle on the execution (forgetting the
-        // guard instead kept every execution that waited on a condvar alive for good).
+        // and releases nothing. It is dropped, not forgotten: forgetting it once kept every
+        // execution that waited on a condvar alive for good.
         let inner = guard.inner.take().expect("guard is held");
         drop(guard);
         let timed = timeout.is_some();

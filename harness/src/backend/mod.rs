@@ -159,10 +159,9 @@ impl Tracker {
     /// thread may choose after main has returned): for the previous execution when the next
     /// starts, and for the latest when the run's choices are taken.
     fn note_choices(&self, exec: &Execution) {
-        let met = exec.choice_options();
-        if met.is_empty() {
+        let Some(met) = exec.choice_options() else {
             return;
-        }
+        };
         let mut all = lock(&self.choices_met);
         for (key, n) in met {
             let known = all.entry(key).or_insert(0);

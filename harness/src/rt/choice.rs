@@ -54,6 +54,16 @@ impl Choices {
         }
     }
 
+    /// As `new(source)` leaves it, keeping what it allocated: once an execution, so an empty
+    /// map is not dropped (a walk of its nodes) only to build another.
+    pub(crate) fn restart(&mut self, source: ChoiceSource) {
+        self.source = source;
+        self.made.clear();
+        if !self.options.is_empty() {
+            self.options.clear();
+        }
+    }
+
     /// Thread `me`'s next choice among `options` (at least 1): an index below `options`.
     pub(crate) fn pick(&mut self, me: usize, options: usize) -> usize {
         if self.made.len() <= me {

@@ -75,14 +75,9 @@ pub(crate) enum EventKind {
         timed_out: bool,
     },
     Label(Cow<'static, str>),
-    /// A choice the model left open (see `rt::choice`): option `index` of `of`, shown as the
-    /// model's value reads.
-    Choice {
-        label: Cow<'static, str>,
-        shown: String,
-        index: usize,
-        of: usize,
-    },
+    /// A choice the model left open (see `rt::choice`). Boxed: the largest variant by far,
+    /// and rare, it would set the size every event is pushed and moved at.
+    Choice(Box<ChoiceStep>),
     /// What a lock the model implements itself did (`trace::asks`, `trace::holds`, …).
     ModelLock {
         lock: Cow<'static, str>,
@@ -91,6 +86,15 @@ pub(crate) enum EventKind {
     /// `trace::mark_suspect`: the thread's previous step is what broke an invariant checked
     /// later.
     Suspect(Cow<'static, str>),
+}
+
+/// A choice step: option `index` of `of`, shown as the model's value reads.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct ChoiceStep {
+    pub label: Cow<'static, str>,
+    pub shown: String,
+    pub index: usize,
+    pub of: usize,
 }
 
 /// A step of a model-level lock, as the model names it (see [`crate::trace::holds`]).
@@ -135,7 +139,8 @@ impl Trace {
         let mut made = vec![0; self.threads.len()];
         let mut map = super::choice::ChoiceMap::new();
         for e in &self.events {
-            if let EventKind::Choice { index, .. } = e.kind {
+            if let EventKind::Choice(ref c) = e.kind {
+                let index = c.index;
                 if made.len() <= e.thread {
                     made.resize(e.thread + 1, 0);
                 }
@@ -264,12 +269,15 @@ impl Trace {
             EventKind::Unparked { timed_out: false } => "unparked".to_string(),
             EventKind::Unparked { timed_out: true } => "park timed out".to_string(),
             EventKind::Label(label) => format!("\"{label}\""),
-            EventKind::Choice {
-                label,
-                shown,
-                index,
-                of,
-            } => format!("{label}: {shown} (choice {} of {of})", index + 1),
+            EventKind::Choice(c) => {
+                let ChoiceStep {
+                    label,
+                    shown,
+                    index,
+                    of,
+                } = &**c;
+                format!("{label}: {shown} (choice {} of {of})", index + 1)
+            }
             EventKind::ModelLock { lock, op } => match op {
                 ModelLockOp::Asks => format!("asks for {lock}"),
                 ModelLockOp::Holds { until: None } => format!("holds {lock}"),
@@ -299,5 +307,21 @@ pub(crate) fn format_nanos(t: u64) -> String {
         format!("{}us", t / 1_000)
     } else {
         format!("{t}ns")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every facade operation pushes an event and every trace moves them: they stay small
+    /// (a `Choice` is boxed for it).
+    #[test]
+    fn an_event_fits_in_a_cache_line() {
+        assert!(
+            std::mem::size_of::<Event>() <= 64,
+            "{} bytes",
+            std::mem::size_of::<Event>()
+        );
     }
 }

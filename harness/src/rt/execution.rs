@@ -2,6 +2,7 @@
 
 use super::choice::{ChoiceMap, ChoiceSource, Choices};
 use super::clock::Parker;
+use super::events::ChoiceStep;
 use super::object::{Object, ObjectKind};
 use super::state::State;
 use super::tasks::Tasks;
@@ -109,17 +110,22 @@ impl Execution {
         *aborted.get_mut() = false;
         state.get_mut().unwrap_or_else(|p| p.into_inner()).reset();
         parkers.get_mut().unwrap_or_else(|p| p.into_inner()).clear();
-        *tasks.get_mut().unwrap_or_else(|p| p.into_inner()) = Tasks::default();
+        tasks.get_mut().unwrap_or_else(|p| p.into_inner()).clear();
         tokio_start.take();
         park_sync.take();
         chaos.take();
-        *choices.get_mut().unwrap_or_else(|p| p.into_inner()) =
-            Choices::new(ChoiceSource::Seeded(0));
+        choices
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .restart(ChoiceSource::Seeded(0));
     }
 
     /// Take this execution's choices from `source` (before the model runs).
     pub(crate) fn set_choices(&self, source: ChoiceSource) {
-        *self.choices.lock().unwrap_or_else(|p| p.into_inner()) = Choices::new(source);
+        self.choices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .restart(source);
     }
 
     /// Thread `me` picks one of `of` options for `label`, recorded as a step showing
@@ -139,23 +145,22 @@ impl Execution {
         let shown = show(index);
         self.record(
             me,
-            EventKind::Choice {
+            EventKind::Choice(Box::new(ChoiceStep {
                 label,
                 shown,
                 index,
                 of,
-            },
+            })),
         );
         index
     }
 
-    /// The number of options at every choice this execution met.
-    pub(crate) fn choice_options(&self) -> ChoiceMap {
-        self.choices
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .options()
-            .clone()
+    /// The number of options at every choice this execution met; `None` if it met none
+    /// (most models: no map is copied and dropped for them).
+    pub(crate) fn choice_options(&self) -> Option<ChoiceMap> {
+        let choices = self.choices.lock().unwrap_or_else(|p| p.into_inner());
+        let met = choices.options();
+        (!met.is_empty()).then(|| met.clone())
     }
 
     /// Real backend: perturb this run's threads with chaos seeded by `seed`.
@@ -269,13 +274,21 @@ impl Execution {
     /// Append a step; the trace ends at the failure, so nothing is appended after one.
     #[inline]
     pub(super) fn push(&self, s: &mut State, me: usize, kind: EventKind) {
+        self.push_with(s, me, || kind)
+    }
+
+    /// `push`, building the event only once it is appended: a kind built before the failure
+    /// test must be kept in memory to be dropped on the early return, and is then copied into
+    /// place twice (the lock path's three pushes are ~10 instructions shorter each this way).
+    #[inline]
+    pub(super) fn push_with(&self, s: &mut State, me: usize, kind: impl FnOnce() -> EventKind) {
         if s.failure.is_some() {
             return;
         }
         let time = s.clock;
         s.events.push(Event {
             thread: me,
-            kind,
+            kind: kind(),
             time,
         });
         if s.events.len() > self.max_steps {

@@ -76,6 +76,9 @@ pub(crate) struct Abort;
 
 thread_local! {
     static CURRENT: RefCell<Option<Arc<Execution>>> = const { RefCell::new(None) };
+    /// Whether `CURRENT` holds an execution: a plain cell, which a guard's drop reads at every
+    /// release without `CURRENT`'s lazily registered destructor and `RefCell` borrow.
+    static IN_EXECUTION: Cell<bool> = const { Cell::new(false) };
     static REAL_ME: Cell<usize> = const { Cell::new(0) };
     /// Whether the current execution has failed, as far as this OS thread knows: set where it
     /// fails on this thread (under shuttle every model thread and the scheduler share one), so
@@ -114,11 +117,12 @@ pub(crate) fn current() -> Option<Arc<Execution>> {
 /// Whether an execution is current on this OS thread (without cloning its handle).
 #[inline]
 pub(crate) fn in_execution() -> bool {
-    CURRENT.with(|c| c.borrow().is_some())
+    IN_EXECUTION.get()
 }
 
 pub(crate) fn set_current(exec: Option<Arc<Execution>>) {
     CURRENT_ABORTED.set(exec.as_ref().is_some_and(|e| e.is_aborted()));
+    IN_EXECUTION.set(exec.is_some());
     CURRENT.with(|c| *c.borrow_mut() = exec);
 }
 
@@ -144,6 +148,13 @@ pub(crate) fn me() -> usize {
     with(|exec| me_in(exec))
 }
 
+/// The index of the model thread running now in `exec`, which the caller knows is current
+/// (a facade object's own execution): no lookup of the current execution.
+#[inline]
+pub(crate) fn me_of(exec: &Execution) -> usize {
+    me_in(exec)
+}
+
 #[inline]
 fn me_in(exec: &Execution) -> usize {
     match exec.primitives {
@@ -162,14 +173,6 @@ fn me_in(exec: &Execution) -> usize {
 #[inline]
 pub(crate) fn note_scheduled(task: usize) {
     SHUTTLE_ME.set(task);
-}
-
-/// The current execution and the model thread running now, in one lookup: what every
-/// facade operation starts with.
-#[track_caller]
-#[inline]
-pub(crate) fn current_and_me() -> (Arc<Execution>, usize) {
-    with(|exec| (exec.clone(), me_in(exec)))
 }
 
 /// Whether there is a current execution and it has failed: asked at every scheduling

@@ -16,6 +16,13 @@ pub(crate) struct ModelLocks {
 }
 
 impl ModelLocks {
+    /// As `default()` leaves it, keeping what it allocated.
+    pub(super) fn clear(&mut self) {
+        let ModelLocks { held, asking } = self;
+        held.clear();
+        asking.clear();
+    }
+
     /// Thread `me` did `op` on `lock`.
     pub(crate) fn apply(&mut self, me: usize, lock: Cow<'static, str>, op: ModelLockOp) {
         if self.asking.len() <= me {

@@ -12,7 +12,7 @@ impl Execution {
     pub(crate) fn before_lock(&self, me: usize, mutex: usize) {
         self.step_point();
         let mut s = self.lock();
-        self.push(&mut s, me, EventKind::Lock { object: mutex });
+        self.push_with(&mut s, me, || EventKind::Lock { object: mutex });
         s.status[me] = Status::Blocked(Wait::Mutex(mutex));
         if s.is_held(mutex) {
             let wake = self.when_all_stuck(&mut s);
@@ -27,7 +27,7 @@ impl Execution {
         let mut s = self.lock();
         s.status[me] = Status::Running;
         s.mutex(mutex).owner = Some(me);
-        self.push(&mut s, me, EventKind::Acquired { object: mutex });
+        self.push_with(&mut s, me, || EventKind::Acquired { object: mutex });
         self.settle(s);
     }
 
@@ -36,7 +36,7 @@ impl Execution {
         self.step_point();
         let mut s = self.lock();
         s.mutex(mutex).owner = None;
-        self.push(&mut s, me, EventKind::Release { object: mutex });
+        self.push_with(&mut s, me, || EventKind::Release { object: mutex });
         if self.replaying() {
             s.releasing[me] = true;
         }

@@ -148,7 +148,7 @@ impl State {
         }
         self.wait_from.clear();
         self.wait_from.push(0);
-        self.model_locks = Default::default();
+        self.model_locks.clear();
     }
 
     /// A new thread's entries; its index.

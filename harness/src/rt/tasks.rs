@@ -37,6 +37,20 @@ pub(crate) struct Tasks {
 }
 
 impl Tasks {
+    /// As `default()` leaves it, keeping what it allocated (an execution reused is reset).
+    pub(super) fn clear(&mut self) {
+        let Tasks {
+            names,
+            waits_on,
+            done,
+            polling,
+        } = self;
+        names.clear();
+        waits_on.clear();
+        done.clear();
+        polling.clear();
+    }
+
     pub(super) fn polled_by(&self, thread: usize) -> Option<usize> {
         self.polling
             .get(thread)

@@ -10,7 +10,7 @@ impl Execution {
         self.step_point();
         let mut s = self.lock();
         let id = s.add_thread(name);
-        self.push(&mut s, parent, EventKind::Spawn { child: id });
+        self.push_with(&mut s, parent, || EventKind::Spawn { child: id });
         self.settle(s);
         id
     }
@@ -23,7 +23,7 @@ impl Execution {
         self.step_point();
         let mut s = self.lock();
         s.status[me] = Status::Running;
-        self.push(&mut s, me, EventKind::Joined { target });
+        self.push_with(&mut s, me, || EventKind::Joined { target });
         self.settle(s);
     }
 
@@ -35,7 +35,7 @@ impl Execution {
         if s.failure.is_some() || std::thread::panicking() {
             return;
         }
-        self.push(&mut s, me, EventKind::Exit);
+        self.push_with(&mut s, me, || EventKind::Exit);
         let live = s.status.iter().any(|st| *st != Status::Finished);
         let wake = if live {
             self.when_all_stuck(&mut s)

@@ -13,6 +13,10 @@ use std::sync::{Arc, LockResult, TryLockError, TryLockResult};
 /// facade reports it as a deadlock.
 pub struct Mutex<T> {
     id: usize,
+    /// The execution it was made in, the only one it is used in: a lock and its guard's
+    /// release record there without looking up the current execution (a thread-local's
+    /// indirect call and a reference-count increment and decrement per lock).
+    exec: Arc<Execution>,
     inner: MutexInner<T>,
 }
 
@@ -26,8 +30,6 @@ enum MutexInner<T> {
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct MutexGuard<'a, T> {
     mutex: &'a Mutex<T>,
-    /// The execution it was taken in: its release is recorded there, with no lookup.
-    exec: Arc<Execution>,
     me: usize,
     inner: Option<GuardInner<'a, T>>,
 }
@@ -60,20 +62,24 @@ impl<T> Mutex<T> {
                 Primitives::Shuttle => MutexInner::Shuttle(shuttle::sync::Mutex::new(value)),
                 Primitives::Threads => MutexInner::Real(real::Mutex::new(value)),
             };
-            Mutex { id, inner }
+            Mutex {
+                id,
+                exec: exec.clone(),
+                inner,
+            }
         })
     }
 
     /// Acquire the lock, blocking until it is free. Never returns an error: an execution ends
     /// at its first panic, so a poisoned lock is never seen.
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
-        let (exec, me) = rt::current_and_me();
+        let exec = &*self.exec;
+        let me = rt::me_of(exec);
         exec.before_lock(me, self.id);
         let inner = self.relock_inner();
         exec.after_lock(me, self.id);
         Ok(MutexGuard {
             mutex: self,
-            exec,
             me,
             inner: Some(inner),
         })
@@ -84,8 +90,8 @@ impl<T> Mutex<T> {
     /// Acquire the lock if it is free, without blocking: `Err(WouldBlock)` if another
     /// thread (or this one) holds it. Either way a step of the trace.
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
-        let exec = current();
-        let me = rt::me();
+        let exec = &*self.exec;
+        let me = rt::me_of(exec);
         let inner = match &self.inner {
             MutexInner::Loom(m) => match m.try_lock() {
                 Ok(g) => Some(GuardInner::Loom(g)),
@@ -104,7 +110,6 @@ impl<T> Mutex<T> {
                 exec.after_lock(me, self.id);
                 Ok(MutexGuard {
                     mutex: self,
-                    exec,
                     me,
                     inner: Some(inner),
                 })
@@ -142,13 +147,9 @@ impl<T> Mutex<T> {
             MutexInner::Shuttle(m) => {
                 GuardInner::Shuttle(m.lock().unwrap_or_else(|p| p.into_inner()))
             }
-            MutexInner::Real(m) => GuardInner::Real(m.lock(&current())),
+            MutexInner::Real(m) => GuardInner::Real(m.lock(&self.exec)),
         }
     }
-}
-
-fn current() -> Arc<Execution> {
-    rt::with(Arc::clone)
 }
 
 impl<T> Deref for MutexGuard<'_, T> {
@@ -175,12 +176,10 @@ impl<T> DerefMut for MutexGuard<'_, T> {
 impl<T> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
         // Emptied by a condvar wait, which did its own release. Not after its execution is
-        // over either (a guard a failed execution's teardown drops late).
-        if let Some(inner) = self.inner.take() {
-            if rt::in_execution() {
-                self.exec.release(self.me, self.mutex.id);
-            }
-            drop(inner);
+        // over either (a guard a failed execution's teardown drops late). The backend guard
+        // is a field: dropped (released) right after this, so after the release's record.
+        if self.inner.is_some() && rt::in_execution() {
+            self.mutex.exec.release(self.me, self.mutex.id);
         }
     }
 }
@@ -217,6 +216,8 @@ impl<T> fmt::Debug for Mutex<T> {
 /// a loop: the real-threads backend wakes them spuriously.
 pub struct Condvar {
     id: usize,
+    /// The execution it was made in, where a notification is recorded (as [`Mutex`] keeps).
+    exec: Arc<Execution>,
     inner: CondvarInner,
 }
 
@@ -273,7 +274,11 @@ impl Condvar {
                 Primitives::Shuttle => CondvarInner::Shuttle(shuttle::sync::Condvar::new()),
                 Primitives::Threads => CondvarInner::Real(real::Condvar::new()),
             };
-            Condvar { id, inner }
+            Condvar {
+                id,
+                exec: exec.clone(),
+                inner,
+            }
         })
     }
 
@@ -298,14 +303,15 @@ impl Condvar {
         mut guard: MutexGuard<'a, T>,
         timeout: Option<std::time::Duration>,
     ) -> (MutexGuard<'a, T>, bool) {
-        let exec = current();
         let me = guard.me;
         let mutex_ref: &'a Mutex<T> = guard.mutex;
+        // The mutex's execution is this condvar's (one execution makes both).
+        let exec = &mutex_ref.exec;
         let mutex = mutex_ref.id;
         exec.before_wait(me, self.id, mutex, timeout);
         // The bookkeeping already released the mutex: the emptied guard's drop records nothing
-        // and releases nothing, and it gives back its handle on the execution (forgetting the
-        // guard instead kept every execution that waited on a condvar alive for good).
+        // and releases nothing. It is dropped, not forgotten: forgetting it once kept every
+        // execution that waited on a condvar alive for good.
         let inner = guard.inner.take().expect("guard is held");
         drop(guard);
         let timed = timeout.is_some();
@@ -321,13 +327,12 @@ impl Condvar {
             (CondvarInner::Shuttle(cv), GuardInner::Shuttle(g)) => {
                 GuardInner::Shuttle(cv.wait(g).unwrap_or_else(|p| p.into_inner()))
             }
-            (CondvarInner::Real(cv), GuardInner::Real(g)) => GuardInner::Real(cv.wait(g, &exec)),
+            (CondvarInner::Real(cv), GuardInner::Real(g)) => GuardInner::Real(cv.wait(g, exec)),
             _ => unreachable!("a condvar and a mutex of one execution share its backend"),
         };
         let timed_out = exec.after_wait(me, self.id, mutex, timed);
         let guard = MutexGuard {
             mutex: mutex_ref,
-            exec,
             me,
             inner: Some(woken),
         };
@@ -343,8 +348,8 @@ impl Condvar {
     }
 
     fn notify(&self, all: bool) {
-        let exec = current();
-        exec.notify(rt::me(), self.id, all);
+        let exec = &*self.exec;
+        exec.notify(rt::me_of(exec), self.id, all);
         match &self.inner {
             CondvarInner::Loom(cv) if all => cv.notify_all(),
             CondvarInner::Loom(cv) => cv.notify_one(),
@@ -367,7 +372,9 @@ mod tests {
 
     /// Main waits on a condvar until a worker sets a flag; it notes its execution.
     fn waits_on_a_condvar() {
-        SEEN.lock().unwrap().push(Arc::downgrade(&current()));
+        SEEN.lock()
+            .unwrap()
+            .push(Arc::downgrade(&rt::with(Arc::clone)));
         let pair = Arc::new((Mutex::new(false), Condvar::new()));
         let p = pair.clone();
         let t = crate::thread::spawn(move || {
@@ -386,7 +393,9 @@ mod tests {
     fn uses_every_primitive() {
         use crate::sync::{mpsc, Barrier, OnceLock, RwLock};
         use std::time::Duration;
-        SEEN.lock().unwrap().push(Arc::downgrade(&current()));
+        SEEN.lock()
+            .unwrap()
+            .push(Arc::downgrade(&rt::with(Arc::clone)));
         let rw = Arc::new(RwLock::new(0));
         let once = Arc::new(OnceLock::new());
         let barrier = Arc::new(Barrier::new(2));

@@ -41,6 +41,8 @@ impl Priorities {
 
     /// Redraw after a step: the stepping thread's next event, and every runnable event that
     /// races with what it did (or, if it yielded, its own, so a spin loop lets others run).
+    /// Threads never seen runnable draw first, by id: shuttle lists runnable tasks by id, so
+    /// the last is the highest.
     pub(super) fn after_step(
         &mut self,
         ran: Option<(usize, Option<Op>)>,
@@ -48,9 +50,10 @@ impl Priorities {
         ops: &NextOps,
         rng: &mut Rng,
     ) {
-        for t in runnable {
-            let t = usize::from(t.id());
-            while self.prio.len() <= t {
+        debug_assert!(runnable.is_sorted_by_key(|t| t.id()));
+        if let Some(last) = runnable.last() {
+            let last = usize::from(last.id());
+            while self.prio.len() <= last {
                 self.prio.push(rng.next_u64());
             }
         }
@@ -68,18 +71,28 @@ impl Priorities {
     }
 
     /// The runnable thread with the highest priority among those `allowed`, else among all.
+    /// Ties (equal 64-bit draws) go to the lower id.
     pub(super) fn pick(
         &mut self,
         runnable: &[&Task],
         ops: &NextOps,
         mut allowed: impl FnMut(usize) -> bool,
     ) -> Option<TaskId> {
+        let prio = &self.prio[..];
         let best = |filter: &mut dyn FnMut(usize) -> bool| {
-            runnable
-                .iter()
-                .map(|t| usize::from(t.id()))
-                .filter(|&t| filter(t))
-                .max_by_key(|&t| (self.prio[t], std::cmp::Reverse(t)))
+            let mut best: Option<(u64, usize)> = None;
+            for task in runnable {
+                let t = usize::from(task.id());
+                let p = prio[t];
+                let better = match best {
+                    None => true,
+                    Some((bp, bt)) => p > bp || (p == bp && t < bt),
+                };
+                if better && filter(t) {
+                    best = Some((p, t));
+                }
+            }
+            best.map(|(_, t)| t)
         };
         // The best of all first: when it is allowed (most steps) it is the best allowed, and
         // `allowed`, which may cost a scan of the constraints, is asked once, not per thread.
@@ -134,8 +147,9 @@ impl Scheduler for PosScheduler {
         current: Option<TaskId>,
         is_yielding: bool,
     ) -> Option<TaskId> {
-        self.ops.refresh();
         let ran = self.priorities.take_ran();
+        self.ops
+            .refresh(ran.map(|(t, _)| t), current.map(usize::from));
         self.priorities
             .after_step(ran, runnable, &self.ops, &mut self.rng);
         if is_yielding {

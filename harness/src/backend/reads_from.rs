@@ -26,21 +26,48 @@ use super::rng::Rng;
 use super::word_hash::{Map, Set};
 use crate::rt::{self, next_op::Op};
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
+use std::hash::{Hash, Hasher};
 
 /// An operation named across executions: its thread's kind, its object, and its rank among
 /// that thread's accesses to the object.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Site {
     kind: u64,
     object: u64,
     nth: u32,
 }
 
+impl Site {
+    /// The site folded into one word, for hashing: the kind is a hash already, the object and
+    /// the rank small integers, spread by odd multipliers so that neighbours differ in the low
+    /// bits a table indexes by. One word hashes in one round where three took three.
+    fn word(self) -> u64 {
+        self.kind
+            ^ self.object.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ u64::from(self.nth).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
+    }
+}
+
+impl Hash for Site {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.word());
+    }
+}
+
 /// `read` reads the value `write` wrote (`None`: the initial value).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct ReadsFrom {
     write: Option<Site>,
     read: Site,
+}
+
+impl Hash for ReadsFrom {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // The initial value as a word no site folds to often; the write turned so that a
+        // pair and its mirror differ.
+        let write = self.write.map_or(0x5851_F42D_4C95_7F2D, Site::word);
+        state.write_u64(self.read.word() ^ write.rotate_left(23));
+    }
 }
 
 /// A kept execution: the constraints it ran under, and its distinct reads and writes (what a
@@ -104,7 +131,11 @@ struct Run {
     /// Per thread: how many accesses it made to each object it touched, (object, count).
     /// A thread touches few objects, so a scan beats a table.
     counts: Vec<Vec<(u64, u32)>>,
-    last_write: Map<u64, Site>,
+    /// Per object: its last write. A facade object's id is its index in the execution, so
+    /// those are a table by id; external systems' keys (see `rt::next_op::external_key`),
+    /// far above, a map.
+    last_write: Vec<Option<Site>>,
+    last_write_far: Map<u64, Site>,
     /// Every read and write, repeats included (a kept execution's lists drop them).
     reads: Vec<Site>,
     writes: Vec<Site>,
@@ -123,6 +154,7 @@ impl Run {
             c.clear();
         }
         self.last_write.clear();
+        self.last_write_far.clear();
         self.reads.clear();
         self.writes.clear();
         self.new_pair = false;
@@ -150,15 +182,42 @@ impl Run {
         }
     }
 
-    /// Count one more access of thread `t` to `object`.
-    fn count(&mut self, t: usize, object: u64) {
+    /// Count one more access of thread `t` to `object`: its rank, before this one.
+    fn count(&mut self, t: usize, object: u64) -> u32 {
         if self.counts.len() <= t {
             self.counts.resize_with(t + 1, Vec::new);
         }
         let c = &mut self.counts[t];
         match c.iter_mut().find(|(o, _)| *o == object) {
-            Some((_, n)) => *n += 1,
-            None => c.push((object, 1)),
+            Some((_, n)) => {
+                *n += 1;
+                *n - 1
+            }
+            None => {
+                c.push((object, 1));
+                0
+            }
+        }
+    }
+
+    fn last_write(&self, object: u64) -> Option<Site> {
+        match usize::try_from(object) {
+            Ok(i) if object < FAR_OBJECTS => self.last_write.get(i).copied().flatten(),
+            _ => self.last_write_far.get(&object).copied(),
+        }
+    }
+
+    fn wrote(&mut self, object: u64, site: Site) {
+        match usize::try_from(object) {
+            Ok(i) if object < FAR_OBJECTS => {
+                if self.last_write.len() <= i {
+                    self.last_write.resize(i + 1, None);
+                }
+                self.last_write[i] = Some(site);
+            }
+            _ => {
+                self.last_write_far.insert(object, site);
+            }
         }
     }
 
@@ -172,7 +231,7 @@ impl Run {
         self.holds.clear();
         for &(c, standing) in &self.constraints {
             if standing == Standing::Pending {
-                let last = self.last_write.get(&c.read.object).copied();
+                let last = self.last_write(c.read.object);
                 self.holds.push(Hold {
                     constraint: c,
                     read_waits: c.write.is_some() && last != c.write,
@@ -226,11 +285,14 @@ impl Run {
         {
             self.version = self.version.wrapping_add(1);
         }
-        let site = self.site(t, op);
-        self.count(t, op.object);
+        let site = Site {
+            kind: self.kind(t),
+            object: op.object,
+            nth: self.count(t, op.object),
+        };
         if op.access.reads() {
             let pair = ReadsFrom {
-                write: self.last_write.get(&op.object).copied(),
+                write: self.last_write(op.object),
                 read: site,
             };
             self.new_pair |= seen.insert(pair);
@@ -242,11 +304,14 @@ impl Run {
             self.reads.push(site);
         }
         if op.access.writes() {
-            self.last_write.insert(op.object, site);
+            self.wrote(op.object, site);
             self.writes.push(site);
         }
     }
 }
+
+/// Object ids from here up are external systems' keys, not indices (see [`Run::last_write`]).
+const FAR_OBJECTS: u64 = 1 << 20;
 
 impl ReadsFromScheduler {
     pub(crate) fn new(seed: u64, executions: usize) -> Self {
@@ -359,8 +424,9 @@ impl Scheduler for ReadsFromScheduler {
         current: Option<TaskId>,
         is_yielding: bool,
     ) -> Option<TaskId> {
-        self.ops.refresh();
         let ran = self.priorities.take_ran();
+        self.ops
+            .refresh(ran.map(|(t, _)| t), current.map(usize::from));
         if let Some((t, Some(op))) = ran {
             let blocked = self
                 .picked_lock

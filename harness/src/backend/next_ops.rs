@@ -59,23 +59,42 @@ impl NextOps {
     }
 
     /// A scheduling decision is due and `ran` (the thread picked last; shuttle's current one
-    /// too, if it differs) ran since the last: read its announcement and the events recorded
-    /// since.
-    pub(super) fn refresh(&mut self, ran: Option<usize>, current: Option<usize>) {
-        // Borrowed, not cloned: no reference count to touch at every step.
-        if rt::in_execution() {
-            rt::with(|exec| self.read_events(exec));
-        }
+    /// too, if it differs) ran since the last: read its announcement and, unless every thread
+    /// that ran announced its next operation (which then hides its lock wait) and no one asks
+    /// for event counts (`counting`), the events recorded since. Events left unread belong to
+    /// threads with an announcement, so every answer is as if they had been read.
+    pub(super) fn refresh(&mut self, ran: Option<usize>, current: Option<usize>, counting: bool) {
+        let mut announced = ran.is_some() && !counting;
         if let Some(t) = ran {
-            self.read_announcement(t);
+            announced &= self.read_announcement(t);
         }
         if let Some(c) = current.filter(|&c| Some(c) != ran) {
-            self.read_announcement(c);
+            announced &= self.read_announcement(c);
+        }
+        if !rt::in_execution() {
+            return;
+        }
+        // Borrowed, not cloned: no reference count to touch at every step.
+        if !announced {
+            rt::with(|exec| self.read_events(exec));
+        } else if cfg!(debug_assertions) {
+            rt::with(|exec| {
+                exec.events_since(self.seen, |e| {
+                    let t = e.thread;
+                    assert!(
+                        self.get(t).announced.is_some(),
+                        "thread {t}'s events unread"
+                    );
+                })
+            });
         }
     }
 
-    fn read_announcement(&mut self, t: usize) {
-        self.thread(t).announced = next_op::announced(t);
+    /// Read thread `t`'s announcement: whether it has one.
+    fn read_announcement(&mut self, t: usize) -> bool {
+        let announced = next_op::announced(t);
+        self.thread(t).announced = announced;
+        announced.is_some()
     }
 
     fn thread(&mut self, t: usize) -> &mut Thread {

@@ -79,28 +79,29 @@ impl Priorities {
         mut allowed: impl FnMut(usize) -> bool,
     ) -> Option<TaskId> {
         let prio = &self.prio[..];
-        let best = |filter: &mut dyn FnMut(usize) -> bool| {
-            let mut best: Option<(u64, usize)> = None;
-            for task in runnable {
-                let t = usize::from(task.id());
-                let p = prio[t];
-                let better = match best {
-                    None => true,
-                    Some((bp, bt)) => p > bp || (p == bp && t < bt),
-                };
-                if better && filter(t) {
-                    best = Some((p, t));
-                }
+        // Whether thread `t` ranks above thread `b`.
+        let above = |t: usize, b: usize| prio[t] > prio[b] || (prio[t] == prio[b] && t < b);
+        let mut ids = runnable.iter().map(|t| usize::from(t.id()));
+        let mut top = ids.next()?;
+        for t in ids {
+            if above(t, top) {
+                top = t;
             }
-            best.map(|(_, t)| t)
-        };
+        }
         // The best of all first: when it is allowed (most steps) it is the best allowed, and
-        // `allowed`, which may cost a scan of the constraints, is asked once, not per thread.
-        let top = best(&mut |_| true)?;
+        // `allowed`, which may cost a scan of the constraints, is asked once. Else only
+        // threads that rank above the best allowed one so far are asked.
         let t = if allowed(top) {
             top
         } else {
-            best(&mut |t| t != top && allowed(t)).unwrap_or(top)
+            let mut best = None;
+            for task in runnable {
+                let t = usize::from(task.id());
+                if t != top && best.is_none_or(|b| above(t, b)) && allowed(t) {
+                    best = Some(t);
+                }
+            }
+            best.unwrap_or(top)
         };
         self.ran = Some((t, ops.of(t)));
         Some(TaskId::from(t))
@@ -149,7 +150,7 @@ impl Scheduler for PosScheduler {
     ) -> Option<TaskId> {
         let ran = self.priorities.take_ran();
         self.ops
-            .refresh(ran.map(|(t, _)| t), current.map(usize::from));
+            .refresh(ran.map(|(t, _)| t), current.map(usize::from), false);
         self.priorities
             .after_step(ran, runnable, &self.ops, &mut self.rng);
         if is_yielding {

@@ -160,11 +160,28 @@ impl Run {
         self.new_pair = false;
     }
 
+    #[inline]
     fn kind(&mut self, t: usize) -> u64 {
+        match self.kinds.get(t) {
+            Some(&Some(kind)) => kind,
+            _ => self.learn_kind(t),
+        }
+    }
+
+    /// Thread `t`'s kind, asked of the execution once (it takes the execution's lock).
+    #[cold]
+    #[inline(never)]
+    fn learn_kind(&mut self, t: usize) -> u64 {
         if self.kinds.len() <= t {
             self.kinds.resize(t + 1, None);
         }
-        *self.kinds[t].get_or_insert_with(|| rt::current().map_or(0, |e| e.thread_kind(t)))
+        let kind = if rt::in_execution() {
+            rt::with(|e| e.thread_kind(t))
+        } else {
+            0
+        };
+        self.kinds[t] = Some(kind);
+        kind
     }
 
     /// How many accesses thread `t` made to `object` so far.
@@ -244,20 +261,27 @@ impl Run {
     /// Whether thread `t`, about to do `op`, is held back by a pending constraint (as
     /// [`Run::stand`] found them this step).
     fn held_back(&mut self, t: usize, op: Op) -> bool {
-        if !self
-            .holds
-            .iter()
-            .any(|h| h.constraint.read.object == op.object)
-        {
-            return false;
-        }
         if let Some(&Some((v, o, held))) = self.verdicts.get(t) {
             if v == self.version && o == op {
                 return held;
             }
         }
+        let held = self
+            .holds
+            .iter()
+            .any(|h| h.constraint.read.object == op.object)
+            && self.weigh(t, op);
+        if self.verdicts.len() <= t {
+            self.verdicts.resize(t + 1, None);
+        }
+        self.verdicts[t] = Some((self.version, op, held));
+        held
+    }
+
+    /// [`Run::held_back`] worked out, for a thread whose object a pending constraint names.
+    fn weigh(&mut self, t: usize, op: Op) -> bool {
         let site = self.site(t, op);
-        let held = self.holds.iter().any(|h| {
+        self.holds.iter().any(|h| {
             let c = h.constraint;
             if c.read.object != op.object {
                 false
@@ -268,12 +292,7 @@ impl Run {
                 // Another write would overwrite what the read has yet to read.
                 op.access.writes() && h.writes_wait && Some(site) != c.write
             }
-        });
-        if self.verdicts.len() <= t {
-            self.verdicts.resize(t + 1, None);
-        }
-        self.verdicts[t] = Some((self.version, op, held));
-        held
+        })
     }
 
     /// Thread `t` did `op`: count it, note what it read from and wrote.
@@ -425,8 +444,11 @@ impl Scheduler for ReadsFromScheduler {
         is_yielding: bool,
     ) -> Option<TaskId> {
         let ran = self.priorities.take_ran();
-        self.ops
-            .refresh(ran.map(|(t, _)| t), current.map(usize::from));
+        self.ops.refresh(
+            ran.map(|(t, _)| t),
+            current.map(usize::from),
+            self.picked_lock.is_some(),
+        );
         if let Some((t, Some(op))) = ran {
             let blocked = self
                 .picked_lock

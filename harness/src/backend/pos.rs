@@ -79,15 +79,19 @@ impl Priorities {
         mut allowed: impl FnMut(usize) -> bool,
     ) -> Option<TaskId> {
         let prio = &self.prio[..];
-        // Whether thread `t` ranks above thread `b`.
-        let above = |t: usize, b: usize| prio[t] > prio[b] || (prio[t] == prio[b] && t < b);
-        let mut ids = runnable.iter().map(|t| usize::from(t.id()));
-        let mut top = ids.next()?;
-        for t in ids {
-            if above(t, top) {
-                top = t;
+        // Whether thread `t`, of priority `p`, ranks above thread `b`, of priority `q`.
+        let above = |(p, t): (u64, usize), (q, b): (u64, usize)| p > q || (p == q && t < b);
+        let mut ranked = runnable.iter().map(|t| {
+            let t = usize::from(t.id());
+            (prio[t], t)
+        });
+        let mut top = ranked.next()?;
+        for r in ranked {
+            if above(r, top) {
+                top = r;
             }
         }
+        let top = top.1;
         // The best of all first: when it is allowed (most steps) it is the best allowed, and
         // `allowed`, which may cost a scan of the constraints, is asked once. Else only
         // threads that rank above the best allowed one so far are asked.
@@ -97,11 +101,12 @@ impl Priorities {
             let mut best = None;
             for task in runnable {
                 let t = usize::from(task.id());
-                if t != top && best.is_none_or(|b| above(t, b)) && allowed(t) {
-                    best = Some(t);
+                let r = (prio[t], t);
+                if t != top && best.is_none_or(|b| above(r, b)) && allowed(t) {
+                    best = Some(r);
                 }
             }
-            best.unwrap_or(top)
+            best.map_or(top, |(_, t)| t)
         };
         self.ran = Some((t, ops.of(t)));
         Some(TaskId::from(t))

@@ -71,6 +71,10 @@ impl NextOps {
         if let Some(c) = current.filter(|&c| Some(c) != ran) {
             announced &= self.read_announcement(c);
         }
+        if ran.is_none() && current.is_none() {
+            // An execution's first decision: only main (task 0) can have run, unnamed.
+            self.read_announcement(0);
+        }
         if !rt::in_execution() {
             return;
         }

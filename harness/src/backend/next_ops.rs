@@ -64,16 +64,18 @@ impl NextOps {
     /// for event counts (`counting`), the events recorded since. Events left unread belong to
     /// threads with an announcement, so every answer is as if they had been read.
     pub(super) fn refresh(&mut self, ran: Option<usize>, current: Option<usize>, counting: bool) {
-        let mut announced = ran.is_some() && !counting;
-        if let Some(t) = ran {
-            announced &= self.read_announcement(t);
-        }
-        if let Some(c) = current.filter(|&c| Some(c) != ran) {
-            announced &= self.read_announcement(c);
-        }
-        if ran.is_none() && current.is_none() {
-            // An execution's first decision: only main (task 0) can have run, unnamed.
-            self.read_announcement(0);
+        let mut announced = !counting;
+        match ran {
+            Some(t) => {
+                announced &= self.read_announcement(t);
+                if let Some(c) = current.filter(|&c| c != t) {
+                    announced &= self.read_announcement(c);
+                }
+            }
+            None => {
+                self.first_decision(current);
+                announced = false;
+            }
         }
         if !rt::in_execution() {
             return;
@@ -92,6 +94,14 @@ impl NextOps {
                 })
             });
         }
+    }
+
+    /// An execution's first decision: only main (task 0) can have run, and shuttle may name no
+    /// current task.
+    #[cold]
+    #[inline(never)]
+    fn first_decision(&mut self, current: Option<usize>) {
+        self.read_announcement(current.unwrap_or(0));
     }
 
     /// Read thread `t`'s announcement: whether it has one.

@@ -41,6 +41,8 @@ impl Priorities {
 
     /// Redraw after a step: the stepping thread's next event, and every runnable event that
     /// races with what it did (or, if it yielded, its own, so a spin loop lets others run).
+    /// Threads never seen runnable draw first, by id: shuttle lists runnable tasks by id, so
+    /// the last is the highest.
     pub(super) fn after_step(
         &mut self,
         ran: Option<(usize, Option<Op>)>,
@@ -48,9 +50,10 @@ impl Priorities {
         ops: &NextOps,
         rng: &mut Rng,
     ) {
-        for t in runnable {
-            let t = usize::from(t.id());
-            while self.prio.len() <= t {
+        debug_assert!(runnable.is_sorted_by_key(|t| t.id()));
+        if let Some(last) = runnable.last() {
+            let last = usize::from(last.id());
+            while self.prio.len() <= last {
                 self.prio.push(rng.next_u64());
             }
         }
@@ -68,26 +71,42 @@ impl Priorities {
     }
 
     /// The runnable thread with the highest priority among those `allowed`, else among all.
+    /// Ties (equal 64-bit draws) go to the lower id.
     pub(super) fn pick(
         &mut self,
         runnable: &[&Task],
         ops: &NextOps,
         mut allowed: impl FnMut(usize) -> bool,
     ) -> Option<TaskId> {
-        let best = |filter: &mut dyn FnMut(usize) -> bool| {
-            runnable
-                .iter()
-                .map(|t| usize::from(t.id()))
-                .filter(|&t| filter(t))
-                .max_by_key(|&t| (self.prio[t], std::cmp::Reverse(t)))
-        };
+        let prio = &self.prio[..];
+        // Whether thread `t`, of priority `p`, ranks above thread `b`, of priority `q`.
+        let above = |(p, t): (u64, usize), (q, b): (u64, usize)| p > q || (p == q && t < b);
+        let mut ranked = runnable.iter().map(|t| {
+            let t = usize::from(t.id());
+            (prio[t], t)
+        });
+        let mut top = ranked.next()?;
+        for r in ranked {
+            if above(r, top) {
+                top = r;
+            }
+        }
+        let top = top.1;
         // The best of all first: when it is allowed (most steps) it is the best allowed, and
-        // `allowed`, which may cost a scan of the constraints, is asked once, not per thread.
-        let top = best(&mut |_| true)?;
+        // `allowed`, which may cost a scan of the constraints, is asked once. Else only
+        // threads that rank above the best allowed one so far are asked.
         let t = if allowed(top) {
             top
         } else {
-            best(&mut |t| t != top && allowed(t)).unwrap_or(top)
+            let mut best = None;
+            for task in runnable {
+                let t = usize::from(task.id());
+                let r = (prio[t], t);
+                if t != top && best.is_none_or(|b| above(r, b)) && allowed(t) {
+                    best = Some(r);
+                }
+            }
+            best.map_or(top, |(_, t)| t)
         };
         self.ran = Some((t, ops.of(t)));
         Some(TaskId::from(t))
@@ -134,8 +153,9 @@ impl Scheduler for PosScheduler {
         current: Option<TaskId>,
         is_yielding: bool,
     ) -> Option<TaskId> {
-        self.ops.refresh();
         let ran = self.priorities.take_ran();
+        self.ops
+            .refresh(ran.map(|(t, _)| t), current.map(usize::from), false);
         self.priorities
             .after_step(ran, runnable, &self.ops, &mut self.rng);
         if is_yielding {

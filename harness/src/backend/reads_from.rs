@@ -26,21 +26,48 @@ use super::rng::Rng;
 use super::word_hash::{Map, Set};
 use crate::rt::{self, next_op::Op};
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
+use std::hash::{Hash, Hasher};
 
 /// An operation named across executions: its thread's kind, its object, and its rank among
 /// that thread's accesses to the object.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Site {
     kind: u64,
     object: u64,
     nth: u32,
 }
 
+impl Site {
+    /// The site folded into one word, for hashing: the kind is a hash already, the object and
+    /// the rank small integers, spread by odd multipliers so that neighbours differ in the low
+    /// bits a table indexes by. One word hashes in one round where three took three.
+    fn word(self) -> u64 {
+        self.kind
+            ^ self.object.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ u64::from(self.nth).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
+    }
+}
+
+impl Hash for Site {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.word());
+    }
+}
+
 /// `read` reads the value `write` wrote (`None`: the initial value).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct ReadsFrom {
     write: Option<Site>,
     read: Site,
+}
+
+impl Hash for ReadsFrom {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // The initial value as a word no site folds to often; the write turned so that a
+        // pair and its mirror differ.
+        let write = self.write.map_or(0x5851_F42D_4C95_7F2D, Site::word);
+        state.write_u64(self.read.word() ^ write.rotate_left(23));
+    }
 }
 
 /// A kept execution: the constraints it ran under, and its distinct reads and writes (what a
@@ -104,7 +131,11 @@ struct Run {
     /// Per thread: how many accesses it made to each object it touched, (object, count).
     /// A thread touches few objects, so a scan beats a table.
     counts: Vec<Vec<(u64, u32)>>,
-    last_write: Map<u64, Site>,
+    /// Per object: its last write. A facade object's id is its index in the execution, so
+    /// those are a table by id; external systems' keys (see `rt::next_op::external_key`),
+    /// far above, a map.
+    last_write: Vec<Option<Site>>,
+    last_write_far: Map<u64, Site>,
     /// Every read and write, repeats included (a kept execution's lists drop them).
     reads: Vec<Site>,
     writes: Vec<Site>,
@@ -123,16 +154,34 @@ impl Run {
             c.clear();
         }
         self.last_write.clear();
+        self.last_write_far.clear();
         self.reads.clear();
         self.writes.clear();
         self.new_pair = false;
     }
 
+    #[inline]
     fn kind(&mut self, t: usize) -> u64 {
+        match self.kinds.get(t) {
+            Some(&Some(kind)) => kind,
+            _ => self.learn_kind(t),
+        }
+    }
+
+    /// Thread `t`'s kind, asked of the execution once (it takes the execution's lock).
+    #[cold]
+    #[inline(never)]
+    fn learn_kind(&mut self, t: usize) -> u64 {
         if self.kinds.len() <= t {
             self.kinds.resize(t + 1, None);
         }
-        *self.kinds[t].get_or_insert_with(|| rt::current().map_or(0, |e| e.thread_kind(t)))
+        let kind = if rt::in_execution() {
+            rt::with(|e| e.thread_kind(t))
+        } else {
+            0
+        };
+        self.kinds[t] = Some(kind);
+        kind
     }
 
     /// How many accesses thread `t` made to `object` so far.
@@ -150,15 +199,42 @@ impl Run {
         }
     }
 
-    /// Count one more access of thread `t` to `object`.
-    fn count(&mut self, t: usize, object: u64) {
+    /// Count one more access of thread `t` to `object`: its rank, before this one.
+    fn count(&mut self, t: usize, object: u64) -> u32 {
         if self.counts.len() <= t {
             self.counts.resize_with(t + 1, Vec::new);
         }
         let c = &mut self.counts[t];
         match c.iter_mut().find(|(o, _)| *o == object) {
-            Some((_, n)) => *n += 1,
-            None => c.push((object, 1)),
+            Some((_, n)) => {
+                *n += 1;
+                *n - 1
+            }
+            None => {
+                c.push((object, 1));
+                0
+            }
+        }
+    }
+
+    fn last_write(&self, object: u64) -> Option<Site> {
+        match usize::try_from(object) {
+            Ok(i) if object < FAR_OBJECTS => self.last_write.get(i).copied().flatten(),
+            _ => self.last_write_far.get(&object).copied(),
+        }
+    }
+
+    fn wrote(&mut self, object: u64, site: Site) {
+        match usize::try_from(object) {
+            Ok(i) if object < FAR_OBJECTS => {
+                if self.last_write.len() <= i {
+                    self.last_write.resize(i + 1, None);
+                }
+                self.last_write[i] = Some(site);
+            }
+            _ => {
+                self.last_write_far.insert(object, site);
+            }
         }
     }
 
@@ -172,7 +248,7 @@ impl Run {
         self.holds.clear();
         for &(c, standing) in &self.constraints {
             if standing == Standing::Pending {
-                let last = self.last_write.get(&c.read.object).copied();
+                let last = self.last_write(c.read.object);
                 self.holds.push(Hold {
                     constraint: c,
                     read_waits: c.write.is_some() && last != c.write,
@@ -185,20 +261,27 @@ impl Run {
     /// Whether thread `t`, about to do `op`, is held back by a pending constraint (as
     /// [`Run::stand`] found them this step).
     fn held_back(&mut self, t: usize, op: Op) -> bool {
-        if !self
-            .holds
-            .iter()
-            .any(|h| h.constraint.read.object == op.object)
-        {
-            return false;
-        }
         if let Some(&Some((v, o, held))) = self.verdicts.get(t) {
             if v == self.version && o == op {
                 return held;
             }
         }
+        let held = self
+            .holds
+            .iter()
+            .any(|h| h.constraint.read.object == op.object)
+            && self.weigh(t, op);
+        if self.verdicts.len() <= t {
+            self.verdicts.resize(t + 1, None);
+        }
+        self.verdicts[t] = Some((self.version, op, held));
+        held
+    }
+
+    /// [`Run::held_back`] worked out, for a thread whose object a pending constraint names.
+    fn weigh(&mut self, t: usize, op: Op) -> bool {
         let site = self.site(t, op);
-        let held = self.holds.iter().any(|h| {
+        self.holds.iter().any(|h| {
             let c = h.constraint;
             if c.read.object != op.object {
                 false
@@ -209,12 +292,7 @@ impl Run {
                 // Another write would overwrite what the read has yet to read.
                 op.access.writes() && h.writes_wait && Some(site) != c.write
             }
-        });
-        if self.verdicts.len() <= t {
-            self.verdicts.resize(t + 1, None);
-        }
-        self.verdicts[t] = Some((self.version, op, held));
-        held
+        })
     }
 
     /// Thread `t` did `op`: count it, note what it read from and wrote.
@@ -226,11 +304,14 @@ impl Run {
         {
             self.version = self.version.wrapping_add(1);
         }
-        let site = self.site(t, op);
-        self.count(t, op.object);
+        let site = Site {
+            kind: self.kind(t),
+            object: op.object,
+            nth: self.count(t, op.object),
+        };
         if op.access.reads() {
             let pair = ReadsFrom {
-                write: self.last_write.get(&op.object).copied(),
+                write: self.last_write(op.object),
                 read: site,
             };
             self.new_pair |= seen.insert(pair);
@@ -242,11 +323,14 @@ impl Run {
             self.reads.push(site);
         }
         if op.access.writes() {
-            self.last_write.insert(op.object, site);
+            self.wrote(op.object, site);
             self.writes.push(site);
         }
     }
 }
+
+/// Object ids from here up are external systems' keys, not indices (see [`Run::last_write`]).
+const FAR_OBJECTS: u64 = 1 << 20;
 
 impl ReadsFromScheduler {
     pub(crate) fn new(seed: u64, executions: usize) -> Self {
@@ -359,8 +443,12 @@ impl Scheduler for ReadsFromScheduler {
         current: Option<TaskId>,
         is_yielding: bool,
     ) -> Option<TaskId> {
-        self.ops.refresh();
         let ran = self.priorities.take_ran();
+        self.ops.refresh(
+            ran.map(|(t, _)| t),
+            current.map(usize::from),
+            self.picked_lock.is_some(),
+        );
         if let Some((t, Some(op))) = ran {
             let blocked = self
                 .picked_lock

@@ -11,8 +11,8 @@
 //! serves every execution); a thread not seen then gets the smallest estimate. A thread's
 //! count never drops below one while it runs. No bound on the executions a bug needs.
 //!
-//! Per step the work is a pass over the runnable threads (their weights), one over the
-//! weights (the drawn one) and a lookup only when a thread appears.
+//! Per step the work is a pass over the runnable threads (the weights' total) and one up to
+//! the drawn thread, with nothing written; a table lookup only when a thread appears.
 
 use super::rng::Rng;
 use super::word_hash::Map;
@@ -40,8 +40,6 @@ struct Run {
     /// Estimating: each thread's signature and its parent's id, for the totals.
     signatures: Vec<u64>,
     parents: Vec<Option<usize>>,
-    /// The step's weights, by place in the runnable list (kept to spare an allocation).
-    weights: Vec<usize>,
 }
 
 impl UrwScheduler {
@@ -72,9 +70,15 @@ impl UrwScheduler {
     }
 
     /// Threads with ids not seen yet joined the runnable ones: note them (estimating) or give
-    /// them their estimate, taken from their parent's events (weighing).
+    /// them their estimate, taken from their parent's events (weighing). shuttle lists the
+    /// runnable tasks by id, so the new ones are a tail: only that is read.
     fn admit(&mut self, runnable: &[&Task]) {
-        for task in runnable {
+        let known = self.run.events.len();
+        let tail = runnable
+            .iter()
+            .rposition(|t| usize::from(t.id()) < known)
+            .map_or(0, |i| i + 1);
+        for task in &runnable[tail..] {
             let t = usize::from(task.id());
             if t < self.run.events.len() {
                 continue;
@@ -131,29 +135,25 @@ impl Scheduler for UrwScheduler {
         let task = if run.estimating {
             runnable[self.rng.below(runnable.len())]
         } else {
-            let weights = &mut run.weights;
-            weights.clear();
-            weights.extend(
-                runnable
-                    .iter()
-                    .map(|t| run.events.get(usize::from(t.id())).map_or(1, |&w| w)),
-            );
-            let mut left = self.rng.below(weights.iter().sum());
-            let i = weights
-                .iter()
-                .position(|&w| {
-                    left < w || {
-                        left -= w;
-                        false
-                    }
-                })
-                .unwrap_or(0);
-            runnable[i]
+            let events = &run.events[..];
+            let weight = |t: &Task| events.get(usize::from(t.id())).map_or(1, |&w| w);
+            let mut left = self.rng.below(runnable.iter().map(|t| weight(t)).sum());
+            let mut drawn = runnable[0];
+            for &t in runnable {
+                let w = weight(t);
+                if left < w {
+                    drawn = t;
+                    break;
+                }
+                left -= w;
+            }
+            drawn
         };
         let t = usize::from(task.id());
         if t >= run.events.len() {
-            // Not where shuttle puts a new task: admitted now, weighed from the next step.
-            self.admit(runnable);
+            // Not where shuttle puts a new task (the list out of id order): admitted alone now,
+            // weighed from the next step.
+            self.admit(std::slice::from_ref(&task));
         }
         let events = &mut self.run.events[t];
         *events = if self.run.estimating {
@@ -182,7 +182,6 @@ mod tests {
             events: vec![5, 3, 2],
             signatures: vec![10, 11, 12],
             parents: vec![None, Some(0), Some(1)],
-            weights: Vec::new(),
         };
         urw.settle_estimates();
         assert_eq!(urw.estimates.get(&10), Some(&10));

@@ -224,10 +224,10 @@ impl Execution {
             self.real_wake.notify_all();
             return;
         }
+        let me = super::me_in(self);
         if self.replaying() {
             // The wake-ups are backend steps with no event of their own: let the replay finish
             // them before it asks for the next recorded step (see `releasing`).
-            let me = usize::from(shuttle::current::me());
             self.lock().releasing[me] = true;
         }
         // A thread that made itself due (its own wait moved the clock) sees that before it
@@ -236,13 +236,13 @@ impl Execution {
         // with no notification (a condvar's waiter list keeps it, a join asserts).
         // (shuttle's bell keeps its ring until the thread's next wait on the clock, which
         // loops, so there the ring stays: skipping it would move shuttle's schedules.)
-        let me = (self.primitives == Primitives::Loom).then(|| super::me_in(self));
+        let skip_me = self.primitives == Primitives::Loom;
         // Unpark outside the state lock: a backend operation may switch threads.
         let parkers = self.parkers.lock().unwrap_or_else(|p| p.into_inner());
         let wake: Vec<Parker> = wake
             .0
             .iter()
-            .filter(|&&t| Some(t) != me)
+            .filter(|&&t| !(skip_me && t == me))
             .filter_map(|&t| parkers.get(t).and_then(Option::clone))
             .collect();
         drop(parkers);

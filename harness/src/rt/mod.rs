@@ -151,12 +151,7 @@ pub(crate) fn me() -> usize {
 /// The index of the model thread running now in `exec`, which the caller knows is current
 /// (a facade object's own execution): no lookup of the current execution.
 #[inline]
-pub(crate) fn me_of(exec: &Execution) -> usize {
-    me_in(exec)
-}
-
-#[inline]
-fn me_in(exec: &Execution) -> usize {
+pub(crate) fn me_in(exec: &Execution) -> usize {
     match exec.primitives {
         Primitives::Loom => LOOM_ME.with(|m| m.get()),
         Primitives::Shuttle => {

@@ -74,7 +74,7 @@ impl<T> Mutex<T> {
     /// at its first panic, so a poisoned lock is never seen.
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
         let exec = &*self.exec;
-        let me = rt::me_of(exec);
+        let me = rt::me_in(exec);
         exec.before_lock(me, self.id);
         let inner = self.relock_inner();
         exec.after_lock(me, self.id);
@@ -91,7 +91,7 @@ impl<T> Mutex<T> {
     /// thread (or this one) holds it. Either way a step of the trace.
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
         let exec = &*self.exec;
-        let me = rt::me_of(exec);
+        let me = rt::me_in(exec);
         let inner = match &self.inner {
             MutexInner::Loom(m) => match m.try_lock() {
                 Ok(g) => Some(GuardInner::Loom(g)),
@@ -349,7 +349,7 @@ impl Condvar {
 
     fn notify(&self, all: bool) {
         let exec = &*self.exec;
-        exec.notify(rt::me_of(exec), self.id, all);
+        exec.notify(rt::me_in(exec), self.id, all);
         match &self.inner {
             CondvarInner::Loom(cv) if all => cv.notify_all(),
             CondvarInner::Loom(cv) => cv.notify_one(),

@@ -3,6 +3,7 @@
 
 use super::env;
 use crate::check::{CheckResult, Failure};
+use crate::outcome::OutcomeKind;
 use crate::trace::Trace;
 use std::fmt::Write;
 use std::path::Path;
@@ -19,6 +20,19 @@ pub(crate) enum RaceNote<'a> {
         description: &'a str,
     },
     NotSaved(String),
+}
+
+/// A failure of `kind` as the object of "found": "a deadlock", "an invariant failure".
+fn found(kind: OutcomeKind) -> &'static str {
+    match kind {
+        OutcomeKind::Invariant => "an invariant failure",
+        OutcomeKind::Panic => "a panic",
+        OutcomeKind::Deadlock => "a deadlock",
+        OutcomeKind::StepBound => "a run past the step bound",
+        OutcomeKind::TimeLimit => "a run past the time limit",
+        OutcomeKind::NotLinearizable => "a history that is not linearizable",
+        OutcomeKind::Pass | OutcomeKind::Unsupported => "no failure",
+    }
 }
 
 /// The whole message, for `failure` of `result` (found by `call`, e.g. `check_pct`).
@@ -39,7 +53,8 @@ pub(crate) fn failure_message(
         ),
         _ => writeln!(
             m,
-            "racecheck {call}: found a {kind} in execution {} of {} [{}, seed {}]",
+            "racecheck {call}: found {} in execution {} of {} [{}, seed {}]",
+            found(kind),
             failure.execution,
             result.budget,
             result.backend_label(),

@@ -303,6 +303,10 @@ fn failures_print_no_shuttle_advice_under_any_backend() {
     let (passed, text) = run_test_process(&this_test(), &[("RACECHECK_CHILD_FAILS", "1")]);
     assert!(!passed, "{text}");
     assert!(text.contains("invariant `n.load("), "{text}");
+    assert!(
+        text.contains("racecheck check_random: found an invariant failure in execution"),
+        "{text}"
+    );
     assert_no_shuttle_noise(&text);
     if let Some(path) = text.lines().find_map(|l| l.strip_prefix("race file: ")) {
         std::fs::remove_file(path).unwrap();

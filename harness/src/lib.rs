@@ -80,6 +80,7 @@ pub mod reproduce;
 mod rt;
 pub mod scenario;
 pub mod shrink;
+mod shuttle_sync;
 mod single_run;
 pub mod sync;
 pub mod test_api;

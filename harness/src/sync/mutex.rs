@@ -2,6 +2,7 @@
 
 use crate::real;
 use crate::rt::{self, Execution, ObjectKind, Primitives};
+use crate::shuttle_sync;
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -22,7 +23,7 @@ pub struct Mutex<T> {
 
 enum MutexInner<T> {
     Loom(loom::sync::Mutex<T>),
-    Shuttle(shuttle::sync::Mutex<T>),
+    Shuttle(shuttle_sync::Mutex<T>),
     Real(real::Mutex<T>),
 }
 
@@ -36,7 +37,7 @@ pub struct MutexGuard<'a, T> {
 
 enum GuardInner<'a, T> {
     Loom(loom::sync::MutexGuard<'a, T>),
-    Shuttle(shuttle::sync::MutexGuard<'a, T>),
+    Shuttle(shuttle_sync::Guard<'a, T>),
     Real(real::Guard<'a, T>),
 }
 
@@ -59,7 +60,7 @@ impl<T> Mutex<T> {
             let id = exec.register_object(ObjectKind::Mutex, name);
             let inner = match exec.primitives {
                 Primitives::Loom => MutexInner::Loom(loom::sync::Mutex::new(value)),
-                Primitives::Shuttle => MutexInner::Shuttle(shuttle::sync::Mutex::new(value)),
+                Primitives::Shuttle => MutexInner::Shuttle(shuttle_sync::Mutex::new(value)),
                 Primitives::Threads => MutexInner::Real(real::Mutex::new(value)),
             };
             Mutex {
@@ -76,7 +77,7 @@ impl<T> Mutex<T> {
         let exec = &*self.exec;
         let me = rt::me_in(exec);
         exec.before_lock(me, self.id);
-        let inner = self.relock_inner();
+        let inner = self.relock_inner(me);
         exec.after_lock(me, self.id);
         Ok(MutexGuard {
             mutex: self,
@@ -98,11 +99,7 @@ impl<T> Mutex<T> {
                 Err(TryLockError::Poisoned(p)) => Some(GuardInner::Loom(p.into_inner())),
                 Err(TryLockError::WouldBlock) => None,
             },
-            MutexInner::Shuttle(m) => match m.try_lock() {
-                Ok(g) => Some(GuardInner::Shuttle(g)),
-                Err(TryLockError::Poisoned(p)) => Some(GuardInner::Shuttle(p.into_inner())),
-                Err(TryLockError::WouldBlock) => None,
-            },
+            MutexInner::Shuttle(m) => m.try_lock(me).map(GuardInner::Shuttle),
             MutexInner::Real(m) => m.try_lock().map(GuardInner::Real),
         };
         match inner {
@@ -126,7 +123,7 @@ impl<T> Mutex<T> {
     pub fn into_inner(self) -> LockResult<T> {
         Ok(match self.inner {
             MutexInner::Loom(m) => m.into_inner().unwrap_or_else(|p| p.into_inner()),
-            MutexInner::Shuttle(m) => m.into_inner().unwrap_or_else(|p| p.into_inner()),
+            MutexInner::Shuttle(m) => m.into_inner(),
             MutexInner::Real(m) => m.into_inner(),
         })
     }
@@ -135,18 +132,16 @@ impl<T> Mutex<T> {
     pub fn get_mut(&mut self) -> LockResult<&mut T> {
         Ok(match &mut self.inner {
             MutexInner::Loom(m) => m.get_mut().unwrap_or_else(|p| p.into_inner()),
-            MutexInner::Shuttle(m) => m.get_mut().unwrap_or_else(|p| p.into_inner()),
+            MutexInner::Shuttle(m) => m.get_mut(),
             MutexInner::Real(m) => m.get_mut(),
         })
     }
 
     /// Take the backend lock with no bookkeeping: the caller records the wait.
-    fn relock_inner(&self) -> GuardInner<'_, T> {
+    fn relock_inner(&self, me: usize) -> GuardInner<'_, T> {
         match &self.inner {
             MutexInner::Loom(m) => GuardInner::Loom(m.lock().unwrap_or_else(|p| p.into_inner())),
-            MutexInner::Shuttle(m) => {
-                GuardInner::Shuttle(m.lock().unwrap_or_else(|p| p.into_inner()))
-            }
+            MutexInner::Shuttle(m) => GuardInner::Shuttle(m.lock(me)),
             MutexInner::Real(m) => GuardInner::Real(m.lock(&self.exec)),
         }
     }
@@ -225,7 +220,7 @@ pub struct Condvar {
 /// notification of this condvar wakes it.
 enum CondvarInner {
     Loom(loom::sync::Condvar),
-    Shuttle(shuttle::sync::Condvar),
+    Shuttle(shuttle_sync::Condvar),
     Real(real::Condvar),
 }
 
@@ -271,7 +266,7 @@ impl Condvar {
             let id = exec.register_object(ObjectKind::Condvar, name);
             let inner = match exec.primitives {
                 Primitives::Loom => CondvarInner::Loom(loom::sync::Condvar::new()),
-                Primitives::Shuttle => CondvarInner::Shuttle(shuttle::sync::Condvar::new()),
+                Primitives::Shuttle => CondvarInner::Shuttle(shuttle_sync::Condvar::new()),
                 Primitives::Threads => CondvarInner::Real(real::Condvar::new()),
             };
             Condvar {
@@ -319,13 +314,13 @@ impl Condvar {
             (_, g) if timed => {
                 drop(g);
                 exec.wait_timed(me, self.id, mutex);
-                mutex_ref.relock_inner()
+                mutex_ref.relock_inner(me)
             }
             (CondvarInner::Loom(cv), GuardInner::Loom(g)) => {
                 GuardInner::Loom(cv.wait(g).unwrap_or_else(|p| p.into_inner()))
             }
             (CondvarInner::Shuttle(cv), GuardInner::Shuttle(g)) => {
-                GuardInner::Shuttle(cv.wait(g).unwrap_or_else(|p| p.into_inner()))
+                GuardInner::Shuttle(cv.wait(g, me))
             }
             (CondvarInner::Real(cv), GuardInner::Real(g)) => GuardInner::Real(cv.wait(g, exec)),
             _ => unreachable!("a condvar and a mutex of one execution share its backend"),

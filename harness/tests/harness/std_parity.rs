@@ -213,3 +213,35 @@ fn a_receiver_nobody_sends_to_is_a_deadlock_naming_the_channel() {
         );
     }
 }
+
+/// Locking a mutex the thread already holds blocks it for good, as std's does on Linux, while
+/// another thread still has work to do: every backend reports the deadlock once that thread is
+/// done, naming the holder. (shuttle's own mutex panics at the second lock instead, with a
+/// message that names shuttle's source file.)
+#[test]
+fn relocking_a_held_mutex_is_a_deadlock_on_every_backend() {
+    for backend in BackendKind::ALL {
+        let r = Check::new(|| {
+            let m = Mutex::named("m", ());
+            let n = Arc::new(Mutex::named("n", 0));
+            let n2 = n.clone();
+            let t = thread::spawn(move || {
+                for _ in 0..3 {
+                    *n2.lock().unwrap() += 1;
+                }
+            });
+            let _held = m.lock().unwrap();
+            let _again = m.lock().unwrap();
+            t.join().unwrap();
+        })
+        .backend(backend)
+        .executions(20)
+        .run();
+        let f = r.assert_found(OutcomeKind::Deadlock);
+        assert_eq!(
+            f.outcome.to_string(),
+            "deadlock: main waits on mutex m (held by main)",
+            "{backend}"
+        );
+    }
+}

@@ -28,38 +28,41 @@ pub(super) enum Parker {
 }
 
 pub(super) struct Bell {
-    rung: shuttle::sync::Mutex<bool>,
-    ringing: shuttle::sync::Condvar,
+    rung: crate::shuttle_sync::Mutex<bool>,
+    ringing: crate::shuttle_sync::Condvar,
 }
 
 impl Bell {
-    fn ring(&self) {
-        *self.rung.lock().unwrap_or_else(|p| p.into_inner()) = true;
+    /// Thread `me` rings it.
+    fn ring(&self, me: usize) {
+        *self.rung.lock(me) = true;
         self.ringing.notify_one();
     }
 
-    /// Wait until rung, and take the ring.
-    fn wait(&self) {
-        let mut rung = self.rung.lock().unwrap_or_else(|p| p.into_inner());
+    /// Thread `me`, its owner, waits until it is rung, and takes the ring.
+    fn wait(&self, me: usize) {
+        let mut rung = self.rung.lock(me);
         while !*rung {
-            rung = self.ringing.wait(rung).unwrap_or_else(|p| p.into_inner());
+            rung = self.ringing.wait(rung, me);
         }
         *rung = false;
     }
 }
 
 impl Parker {
-    fn unpark(&self) {
+    /// Thread `me` wakes the parker's thread.
+    fn unpark(&self, me: usize) {
         match self {
             Parker::Loom(t) => t.unpark(),
-            Parker::Shuttle(bell) => bell.ring(),
+            Parker::Shuttle(bell) => bell.ring(me),
         }
     }
 
-    fn park(&self) {
+    /// Thread `me`, the parker's, parks.
+    fn park(&self, me: usize) {
         match self {
             Parker::Loom(_) => loom::thread::park(),
-            Parker::Shuttle(bell) => bell.wait(),
+            Parker::Shuttle(bell) => bell.wait(me),
         }
     }
 }
@@ -114,8 +117,8 @@ impl Execution {
         let parker = match self.primitives {
             Primitives::Loom => Parker::Loom(loom::thread::current()),
             Primitives::Shuttle => Parker::Shuttle(Arc::new(Bell {
-                rung: shuttle::sync::Mutex::new(false),
-                ringing: shuttle::sync::Condvar::new(),
+                rung: crate::shuttle_sync::Mutex::new(false),
+                ringing: crate::shuttle_sync::Condvar::new(),
             })),
             Primitives::Threads => return,
         };
@@ -155,7 +158,7 @@ impl Execution {
             if finished {
                 return;
             }
-            parker.park();
+            parker.park(me);
         }
     }
 
@@ -247,7 +250,7 @@ impl Execution {
             .collect();
         drop(parkers);
         for p in &wake {
-            p.unpark();
+            p.unpark(me);
         }
     }
 }

@@ -4,11 +4,11 @@
 //!
 //! `cargo run --release -p racecheck-scenarios --example measure`
 //!
-//! For a profiler, `measure profile [raw] [pct|loom] [wide|condvar] [runs=R] N` runs only the
+//! For a profiler, `measure profile [raw] [pct|loom] [wide|six|condvar] [runs=R] N` runs only the
 //! small model N times under shuttle's random scheduler (or PCT d=3; or N exhaustive loom
 //! explorations), through racecheck or (with `raw`) directly. `wide` takes the 4-thread model
-//! instead of the 2-thread one, `condvar` the facade bench's; `runs=R` repeats the whole check R
-//! times (the facade bench runs 200 executions per check):
+//! instead of the 2-thread one, `six` a 6-thread one, `condvar` the facade bench's; `runs=R`
+//! repeats the whole check R times (the facade bench runs 200 executions per check):
 //! `valgrind --tool=callgrind target/release/examples/measure profile raw 2000`.
 
 #![forbid(unsafe_code)]
@@ -75,16 +75,17 @@ fn raw_loom_model() {
     assert_eq!(*m.lock().unwrap(), 2 * ROUNDS);
 }
 
-/// Worker threads of the wide model: with main, four threads.
+/// Worker threads of the wide model (with main, four threads) and of the six-thread one.
 const WORKERS: usize = 3;
+const SIX_WORKERS: usize = 5;
 
-/// Four threads: main spawns three workers that each lock a shared counter twice, joins them,
-/// and reads the counter once more.
+/// Main spawns `$workers` workers that each lock a shared counter twice, joins them, and reads
+/// the counter once more.
 macro_rules! wide_model {
-    ($name:ident, $($sync:ident)::+, $($thread:ident)::+) => {
+    ($name:ident, $workers:expr, $($sync:ident)::+, $($thread:ident)::+) => {
         fn $name() {
             let m = std::sync::Arc::new($($sync)::+::Mutex::new(0));
-            let workers: Vec<_> = (0..WORKERS)
+            let workers: Vec<_> = (0..$workers)
                 .map(|_| {
                     let m = m.clone();
                     $($thread)::+::spawn(move || {
@@ -97,14 +98,17 @@ macro_rules! wide_model {
             for w in workers {
                 w.join().unwrap();
             }
-            assert_eq!(*m.lock().unwrap(), 2 * WORKERS);
+            assert_eq!(*m.lock().unwrap(), 2 * $workers);
         }
     };
 }
 
-wide_model!(facade_wide, racecheck::sync, racecheck::thread);
-wide_model!(raw_shuttle_wide, shuttle::sync, shuttle::thread);
-wide_model!(raw_loom_wide, loom::sync, loom::thread);
+wide_model!(facade_wide, WORKERS, racecheck::sync, racecheck::thread);
+wide_model!(raw_shuttle_wide, WORKERS, shuttle::sync, shuttle::thread);
+wide_model!(raw_loom_wide, WORKERS, loom::sync, loom::thread);
+wide_model!(facade_six, SIX_WORKERS, racecheck::sync, racecheck::thread);
+wide_model!(raw_shuttle_six, SIX_WORKERS, shuttle::sync, shuttle::thread);
+wide_model!(raw_loom_six, SIX_WORKERS, loom::sync, loom::thread);
 
 /// The facade bench's model (`benches/facade.rs`): two threads each increment a mutex-guarded
 /// counter twice, then the worker hands a flag to main through a condvar.
@@ -154,14 +158,26 @@ fn main() {
             .find_map(|a| a.strip_prefix("runs=")?.parse().ok())
             .unwrap_or(1);
         let condvar = has("condvar");
-        let pick = |narrow: fn(), wide_one: fn(), condvar_one: fn()| match (wide, condvar) {
-            (true, _) => wide_one,
-            (_, true) => condvar_one,
-            _ => narrow,
+        let six = has("six");
+        let pick = |models: [fn(); 4]| match (wide, condvar, six) {
+            (true, _, _) => models[1],
+            (_, true, _) => models[2],
+            (_, _, true) => models[3],
+            _ => models[0],
         };
-        let facade_model = pick(facade_model, facade_wide, facade_condvar);
-        let raw_shuttle_model = pick(raw_shuttle_model, raw_shuttle_wide, raw_shuttle_condvar);
-        let raw_loom_model = pick(raw_loom_model, raw_loom_wide, raw_loom_condvar);
+        let facade_model = pick([facade_model, facade_wide, facade_condvar, facade_six]);
+        let raw_shuttle_model = pick([
+            raw_shuttle_model,
+            raw_shuttle_wide,
+            raw_shuttle_condvar,
+            raw_shuttle_six,
+        ]);
+        let raw_loom_model = pick([
+            raw_loom_model,
+            raw_loom_wide,
+            raw_loom_condvar,
+            raw_loom_six,
+        ]);
         for _ in 0..runs {
             if has("loom") {
                 // loom explores the model exhaustively each time: n explorations.

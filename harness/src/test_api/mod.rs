@@ -70,6 +70,22 @@ impl CheckResult {
         self.assert_named("check");
     }
 
+    /// Panic unless the check is a proof: it explored every execution there is (loom, DFS;
+    /// within the preemption bound, if one was set) and found nothing. On a failure, as
+    /// [`assert_passes`](Self::assert_passes); on a pass that did not explore everything
+    /// (a seeded scheduler, a budget too small), with how far it got.
+    #[track_caller]
+    pub fn assert_verified(&self) {
+        self.assert_named("check");
+        if !self.complete {
+            panic!(
+                "racecheck: expected every execution explored, but {} {}",
+                self.backend_label(),
+                self.passed_text()
+            );
+        }
+    }
+
     /// Panic unless the check found a failure of `kind`; the failure, if it did.
     #[track_caller]
     pub fn assert_found(&self, kind: OutcomeKind) -> &Failure {

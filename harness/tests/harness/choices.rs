@@ -3,7 +3,7 @@
 use racecheck::sync::atomic::{AtomicUsize, Ordering};
 use racecheck::sync::{Arc, Mutex};
 use racecheck::time::{self, durations, Duration};
-use racecheck::{choose, invariant, thread, BackendKind, Check, OutcomeKind, RaceFile, Verdict};
+use racecheck::{choose, invariant, thread, BackendKind, Check, OutcomeKind, RaceFile};
 use std::collections::BTreeSet;
 
 fn secs(s: u64) -> Duration {
@@ -51,7 +51,7 @@ fn loom_and_dfs_run_every_combination_of_choices() {
         })
         .backend(backend)
         .run();
-        assert_eq!(r.verdict(), Verdict::Verified, "{backend:?}");
+        r.assert_verified();
         assert_eq!(seen.lock().unwrap().len(), 6, "{backend:?}");
     }
 }

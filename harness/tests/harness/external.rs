@@ -37,7 +37,7 @@ fn run(one_command: bool, backend: BackendKind) -> racecheck::CheckResult {
 #[test]
 fn one_command_is_atomic_and_two_are_not() {
     for b in [BackendKind::Loom, BackendKind::Dfs] {
-        assert_eq!(run(true, b).verdict(), Verdict::Verified, "{b}");
+        run(true, b).assert_verified();
     }
     for b in [
         BackendKind::Loom,

@@ -228,7 +228,7 @@ fn loom_covers_every_order_of_three_ready_tasks() {
     })
     .backend(BackendKind::Loom)
     .run();
-    assert_eq!(r.verdict(), racecheck::Verdict::Verified);
+    r.assert_verified();
     assert_eq!(
         orders.lock().unwrap().len(),
         6,

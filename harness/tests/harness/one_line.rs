@@ -223,6 +223,24 @@ fn assert_found_returns_the_failure_of_that_kind_and_fails_on_another() {
     assert!(message.contains("(all there are)"), "{message}");
 }
 
+#[test]
+fn assert_verified_holds_only_for_a_complete_pass() {
+    Check::new(transfer_ordered)
+        .backend(BackendKind::Dfs)
+        .run()
+        .assert_verified();
+    let sampled = Check::new(transfer_ordered)
+        .backend(BackendKind::Random)
+        .executions(20)
+        .run();
+    sampled.assert_passes();
+    let message = panic_text(|| sampled.assert_verified());
+    assert_eq!(
+        message,
+        "racecheck: expected every execution explored, but random found nothing in 20 executions"
+    );
+}
+
 /// Main and five workers: six threads, one more than loom runs.
 fn six_threads() {
     let n = Arc::new(Mutex::new(0));

@@ -50,7 +50,7 @@ fn lost_update_is_an_invariant_failure_under_every_model_backend() {
 fn atomic_increment_is_verified_by_loom_and_dfs() {
     for b in [BackendKind::Loom, BackendKind::Dfs] {
         let r = check(models::atomic_increment, b);
-        assert_eq!(r.verdict(), Verdict::Verified, "{b}: {r:?}");
+        r.assert_verified();
     }
     for b in [BackendKind::Random, BackendKind::Pct, BackendKind::Threads] {
         let r = check(models::atomic_increment, b);

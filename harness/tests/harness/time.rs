@@ -2,7 +2,7 @@
 
 use racecheck::sync::{Arc, Condvar, Mutex};
 use racecheck::time::{self, Duration};
-use racecheck::{invariant, thread, BackendKind, Check, OutcomeKind, Verdict};
+use racecheck::{invariant, thread, BackendKind, Check, OutcomeKind};
 
 fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
@@ -62,7 +62,7 @@ fn the_clock_moves_to_the_earliest_deadline_under_every_model_backend() {
             r.failure.map(|f| (f.outcome, f.trace.lines()))
         );
         if b == BackendKind::Loom {
-            assert_eq!(r.verdict(), Verdict::Verified);
+            r.assert_verified();
         }
     }
 }

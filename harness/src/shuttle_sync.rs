@@ -22,6 +22,7 @@
 //! reports the deadlock once no other thread can act (shuttle's own mutex panics instead).
 
 use shuttle_engine::runtime::execution::ExecutionState;
+use shuttle_engine::runtime::task::waker::make_waker;
 use shuttle_engine::runtime::task::TaskId;
 use shuttle_engine::runtime::thread::switch;
 use std::collections::VecDeque;
@@ -127,9 +128,9 @@ impl<T> Mutex<T> {
         }
         let waiters = relock(&self.waiters);
         ExecutionState::with(|s| {
-            for &t in waiters.iter() {
-                if t != me && s.try_get(t).is_some_and(|task| !task.finished()) {
-                    s.get_mut(t).block(false);
+            for &t in waiters.iter().filter(|&&t| t != me) {
+                if let Some(task) = s.try_get_mut(t).filter(|task| !task.finished()) {
+                    task.block(false);
                 }
             }
         });
@@ -162,19 +163,19 @@ impl<T> Mutex<T> {
             return;
         }
         let waiters = relock(&self.waiters);
-        for &t in waiters.iter() {
-            let unblocked = ExecutionState::with(|s| {
+        // One look at the engine for every waiter (with a herd of them, a look each was a
+        // large part of a step), then their wakers, which mark them woken: a sleep a waiter
+        // starts before it next runs does not stick. A finished one's waker does nothing.
+        ExecutionState::with(|s| {
+            for &t in waiters.iter() {
                 let task = s.get_mut(t);
-                let alive = !task.finished();
-                if alive {
+                if !task.finished() {
                     task.unblock();
                 }
-                alive
-            });
-            if unblocked {
-                // Also marks it woken: a sleep it starts before it next runs does not stick.
-                ExecutionState::with(|s| s.get(t).waker()).wake();
             }
+        });
+        for &t in waiters.iter() {
+            make_waker(t).wake();
         }
     }
 }

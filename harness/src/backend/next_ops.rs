@@ -13,9 +13,7 @@ use std::sync::Arc;
 
 #[derive(Default)]
 pub(super) struct NextOps {
-    /// The address of the execution whose events were read (compared, never followed), and
-    /// how many were read.
-    exec: Option<usize>,
+    /// How many of the execution's events were read.
     seen: usize,
     /// By thread id.
     threads: Vec<Thread>,
@@ -53,7 +51,6 @@ impl NextOps {
     }
 
     fn forget(&mut self) {
-        self.exec = None;
         self.seen = 0;
         self.threads.clear();
     }
@@ -72,10 +69,7 @@ impl NextOps {
                     announced &= self.read_announcement(c);
                 }
             }
-            None => {
-                self.first_decision(current);
-                announced = false;
-            }
+            None => return self.first_decision(current),
         }
         if !rt::in_execution() {
             return;
@@ -96,8 +90,10 @@ impl NextOps {
         }
     }
 
-    /// An execution's first decision: only main (task 0) can have run, and shuttle may name no
-    /// current task.
+    /// An execution's first decision: shuttle asks for it before main (task 0) has run, so
+    /// there are no events to read, and the facade's current execution is still the previous
+    /// one (main makes the next when it starts): reading its trace would take its length as
+    /// this execution's events seen. shuttle may name no current task.
     #[cold]
     #[inline(never)]
     fn first_decision(&mut self, current: Option<usize>) {
@@ -119,11 +115,6 @@ impl NextOps {
     }
 
     fn read_events(&mut self, exec: &Arc<rt::Execution>) {
-        let ptr = Arc::as_ptr(exec) as usize;
-        if self.exec != Some(ptr) {
-            self.forget();
-            self.exec = Some(ptr);
-        }
         let seen = self.seen;
         self.seen = exec.events_since(seen, |e| {
             let (t, lock) = next_op::lock_wait(e);

@@ -155,7 +155,7 @@ impl Scheduler for PosScheduler {
     ) -> Option<TaskId> {
         let ran = self.priorities.take_ran();
         self.ops
-            .refresh(ran.map(|(t, _)| t), current.map(usize::from), false);
+            .refresh(ran.map(|(t, _)| t), current.map(usize::from));
         self.priorities
             .after_step(ran, runnable, &self.ops, &mut self.rng);
         if is_yielding {

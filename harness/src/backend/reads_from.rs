@@ -107,9 +107,9 @@ pub(crate) struct ReadsFromScheduler {
     corpus: Vec<Kept>,
     seen: Set<ReadsFrom>,
     run: Run,
-    /// The thread picked last, if its step was to take a mutex, and how many events it had
-    /// recorded then: if none since, the mutex was taken and it blocked, so the access is
-    /// still to come (shuttle gives a contended lock two steps, the blocked try and the take).
+    /// The thread picked last, if its step was to take a mutex, and how many mutexes it had
+    /// taken then: if none since, the mutex was held and it blocked, so the access is still
+    /// to come (shuttle gives a contended lock two steps, the blocked try and the take).
     picked_lock: Option<(usize, u32)>,
 }
 
@@ -444,15 +444,12 @@ impl Scheduler for ReadsFromScheduler {
         is_yielding: bool,
     ) -> Option<TaskId> {
         let ran = self.priorities.take_ran();
-        self.ops.refresh(
-            ran.map(|(t, _)| t),
-            current.map(usize::from),
-            self.picked_lock.is_some(),
-        );
+        self.ops
+            .refresh(ran.map(|(t, _)| t), current.map(usize::from));
         if let Some((t, Some(op))) = ran {
             let blocked = self
                 .picked_lock
-                .is_some_and(|(p, n)| p == t && self.ops.recorded(t) == n);
+                .is_some_and(|(p, n)| p == t && self.ops.locks_taken(t) == n);
             if !blocked {
                 self.run.ran(t, op, &mut self.seen);
             }
@@ -471,7 +468,7 @@ impl Scheduler for ReadsFromScheduler {
             !constrained || ops.of(t).is_none_or(|op| !run.held_back(t, op))
         })?;
         let t = usize::from(picked);
-        self.picked_lock = ops.waits_for_lock(t).then(|| (t, ops.recorded(t)));
+        self.picked_lock = ops.waits_for_lock(t).then(|| (t, ops.locks_taken(t)));
         Some(picked)
     }
 

@@ -46,35 +46,19 @@ impl Op {
     }
 }
 
-/// What one thread announced.
+/// What one thread announced. A thread announces one step at a time: an access is announced
+/// and done with nothing between but the backend's step, and a lock's wait lasts until the
+/// lock is taken, so one slot holds either.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Announced {
-    /// The atomic access or external command it is about to do.
-    pub op: Option<Op>,
-    /// The mutex it waits to take.
-    pub waiting: Option<u64>,
+    /// Its next operation: the atomic access or external command it is about to do, or taking
+    /// the mutex it waits for (a lock counts as a read and a write of its mutex).
+    pub next: Option<Op>,
+    /// `next` is taking a mutex.
+    pub waits_for_lock: bool,
     /// How many times it took a mutex: unchanged over a step it was picked for while it
     /// waited for one, the mutex was held and it blocked.
     pub locks_taken: u32,
-}
-
-impl Announced {
-    /// Its next operation: the announced access, else taking the mutex it waits for (a lock
-    /// counts as a read and a write of its mutex).
-    #[inline]
-    pub(crate) fn next(&self) -> Option<Op> {
-        self.op.or_else(|| {
-            Some(Op {
-                object: self.waiting?,
-                access: Access::ReadWrite,
-            })
-        })
-    }
-
-    /// Its next step is taking a mutex (it announced nothing else).
-    pub(crate) fn waits_for_lock(&self) -> bool {
-        self.op.is_none() && self.waiting.is_some()
-    }
 }
 
 thread_local! {
@@ -93,7 +77,13 @@ pub(crate) fn watch(on: bool) {
 #[inline]
 pub(crate) fn announce(object: u64, access: Access) {
     if WATCHING.get() {
-        update(shuttle_me(), |a| a.op = Some(Op { object, access }));
+        update(shuttle_me(), |a| {
+            debug_assert!(
+                !a.waits_for_lock,
+                "an access announced while waiting for a lock"
+            );
+            a.next = Some(Op { object, access });
+        });
     }
 }
 
@@ -101,7 +91,7 @@ pub(crate) fn announce(object: u64, access: Access) {
 #[inline]
 pub(crate) fn done() {
     if WATCHING.get() {
-        update(shuttle_me(), |a| a.op = None);
+        update(shuttle_me(), |a| a.next = None);
     }
 }
 
@@ -109,7 +99,14 @@ pub(crate) fn done() {
 #[inline]
 pub(crate) fn announce_lock(me: usize, mutex: usize) {
     if WATCHING.get() {
-        update(me, |a| a.waiting = Some(mutex as u64));
+        update(me, |a| {
+            debug_assert_eq!(a.next, None, "a lock's wait announced during an access");
+            a.next = Some(Op {
+                object: mutex as u64,
+                access: Access::ReadWrite,
+            });
+            a.waits_for_lock = true;
+        });
     }
 }
 
@@ -119,7 +116,8 @@ pub(crate) fn announce_lock(me: usize, mutex: usize) {
 pub(crate) fn took_lock(me: usize) {
     if WATCHING.get() {
         update(me, |a| {
-            a.waiting = None;
+            a.next = None;
+            a.waits_for_lock = false;
             a.locks_taken = a.locks_taken.wrapping_add(1);
         });
     }
@@ -143,6 +141,7 @@ fn update(me: usize, f: impl FnOnce(&mut Announced)) {
 }
 
 /// What thread `t` announced and has not done yet.
+#[inline]
 pub(crate) fn announced(t: usize) -> Announced {
     ANNOUNCED.with_borrow(|a| a.get(t).copied().unwrap_or_default())
 }

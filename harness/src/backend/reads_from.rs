@@ -463,10 +463,15 @@ impl Scheduler for ReadsFromScheduler {
         }
         let (ops, run) = (&self.ops, &mut self.run);
         run.stand();
-        let constrained = !run.holds.is_empty();
-        let picked = self.priorities.pick(runnable, ops, |t| {
-            !constrained || ops.of(t).is_none_or(|op| !run.held_back(t, op))
-        })?;
+        // Two picks, not one asking whether anything is pending: without constraints the
+        // question is inlined away, with them it is a call per thread asked.
+        let picked = if run.holds.is_empty() {
+            self.priorities.pick(runnable, ops, |_| true)
+        } else {
+            self.priorities.pick(runnable, ops, |t| {
+                ops.of(t).is_none_or(|op| !run.held_back(t, op))
+            })
+        }?;
         let t = usize::from(picked);
         self.picked_lock = ops.waits_for_lock(t).then(|| (t, ops.locks_taken(t)));
         Some(picked)

@@ -260,12 +260,22 @@ impl Run {
 
     /// Whether thread `t`, about to do `op`, is held back by a pending constraint (as
     /// [`Run::stand`] found them this step).
+    ///
+    /// The kept verdict inline, the rest out of line: so the pick's question stays small
+    /// enough to be inlined into its loop.
+    #[inline]
     fn held_back(&mut self, t: usize, op: Op) -> bool {
         if let Some(&Some((v, o, held))) = self.verdicts.get(t) {
             if v == self.version && o == op {
                 return held;
             }
         }
+        self.judge(t, op)
+    }
+
+    /// [`Run::held_back`] with no verdict kept for this version and operation.
+    #[inline(never)]
+    fn judge(&mut self, t: usize, op: Op) -> bool {
         let held = self
             .holds
             .iter()

@@ -171,3 +171,36 @@ impl Execution {
         h.finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A lock's wait is the thread's next operation until it takes the lock, and each take
+    /// counts: what reads-from tells a blocked try from a take by. Nothing is kept unwatched.
+    #[test]
+    fn a_lock_wait_is_announced_until_taken_and_each_take_counts() {
+        watch(true);
+        announce_lock(3, 7);
+        let waiting = announced(3);
+        let lock = Op {
+            object: 7,
+            access: Access::ReadWrite,
+        };
+        assert_eq!(waiting.next, Some(lock));
+        assert!(waiting.waits_for_lock);
+        assert_eq!(
+            announced(2),
+            Announced::default(),
+            "another thread's entry moved"
+        );
+        took_lock(3);
+        let took = announced(3);
+        assert_eq!(took.next, None);
+        assert!(!took.waits_for_lock);
+        assert_eq!(took.locks_taken, waiting.locks_taken + 1);
+        watch(false);
+        announce_lock(3, 7);
+        assert_eq!(announced(3), Announced::default());
+    }
+}

@@ -1,157 +1,77 @@
 //! The scheduler's view of one execution: each thread's next operation, from the facade's
-//! announcements (atomics, external commands) and its recorded lock waits (see
-//! `rt::next_op`).
+//! announcements (atomics, external commands, lock waits: see `rt::next_op`).
 //!
 //! Between two scheduling decisions only the thread picked at the first one runs, so only its
-//! announcement and its events can be new: each step reads that one thread's announcement and
-//! the events recorded since, and keeps every thread's next operation in a table indexed by
-//! thread, which the schedulers' per-step scans read without touching the facade.
+//! announcement can be new: each step reads that one thread's entry of the facade's table and
+//! keeps a copy of every thread's, which the schedulers' per-step scans read without touching
+//! the facade's thread-local table. The trace is never read.
 
-use crate::rt;
-use crate::rt::next_op::{self, Access, Op};
-use std::sync::Arc;
+use crate::rt::next_op::{self, Announced, Op};
 
 #[derive(Default)]
 pub(super) struct NextOps {
-    /// The address of the execution whose events were read (compared, never followed), and
-    /// how many were read.
-    exec: Option<usize>,
-    seen: usize,
-    /// By thread id.
-    threads: Vec<Thread>,
-}
-
-/// What the schedulers know of one thread.
-#[derive(Clone, Copy, Default)]
-struct Thread {
-    /// What it announced and has not done yet, as of its last step.
-    announced: Option<Op>,
-    /// The mutex it recorded waiting for and has not taken yet.
-    waiting: Option<u64>,
-    /// How many events it recorded.
-    recorded: u32,
-}
-
-impl Thread {
-    /// Its next operation: the announced one, else taking the mutex it waits for.
-    #[inline]
-    fn next(&self) -> Option<Op> {
-        self.announced.or_else(|| {
-            Some(Op {
-                object: self.waiting?,
-                access: Access::ReadWrite,
-            })
-        })
-    }
+    /// By thread id: what it announced, as of its last step.
+    threads: Vec<Announced>,
 }
 
 impl NextOps {
     /// A new execution starts: ask for announcements, forget the last execution's.
     pub(super) fn start(&mut self) {
         next_op::watch(true);
-        self.forget();
-    }
-
-    fn forget(&mut self) {
-        self.exec = None;
-        self.seen = 0;
         self.threads.clear();
     }
 
     /// A scheduling decision is due and `ran` (the thread picked last; shuttle's current one
-    /// too, if it differs) ran since the last: read its announcement and, unless every thread
-    /// that ran announced its next operation (which then hides its lock wait) and no one asks
-    /// for event counts (`counting`), the events recorded since. Events left unread belong to
-    /// threads with an announcement, so every answer is as if they had been read.
-    pub(super) fn refresh(&mut self, ran: Option<usize>, current: Option<usize>, counting: bool) {
-        let mut announced = !counting;
+    /// too, if it differs) ran since the last: read its announcement. Inlined into the
+    /// schedulers' step, as is the read: a call saves and restores their registers.
+    #[inline(always)]
+    pub(super) fn refresh(&mut self, ran: Option<usize>, current: Option<usize>) {
         match ran {
             Some(t) => {
-                announced &= self.read_announcement(t);
+                self.read(t);
                 if let Some(c) = current.filter(|&c| c != t) {
-                    announced &= self.read_announcement(c);
+                    self.read(c);
                 }
             }
-            None => {
-                self.first_decision(current);
-                announced = false;
-            }
-        }
-        if !rt::in_execution() {
-            return;
-        }
-        // Borrowed, not cloned: no reference count to touch at every step.
-        if !announced {
-            rt::with(|exec| self.read_events(exec));
-        } else if cfg!(debug_assertions) {
-            rt::with(|exec| {
-                exec.events_since(self.seen, |e| {
-                    let t = e.thread;
-                    assert!(
-                        self.get(t).announced.is_some(),
-                        "thread {t}'s events unread"
-                    );
-                })
-            });
+            None => self.first_decision(current),
         }
     }
 
-    /// An execution's first decision: only main (task 0) can have run, and shuttle may name no
-    /// current task.
+    /// An execution's first decision: shuttle asks for it before main (task 0) has run, and
+    /// may name no current task; main's entry is read so that the copy starts as the facade's.
     #[cold]
     #[inline(never)]
     fn first_decision(&mut self, current: Option<usize>) {
-        self.read_announcement(current.unwrap_or(0));
+        self.read(current.unwrap_or(0));
     }
 
-    /// Read thread `t`'s announcement: whether it has one.
-    fn read_announcement(&mut self, t: usize) -> bool {
-        let announced = next_op::announced(t);
-        self.thread(t).announced = announced;
-        announced.is_some()
-    }
-
-    fn thread(&mut self, t: usize) -> &mut Thread {
+    #[inline(always)]
+    fn read(&mut self, t: usize) {
         if self.threads.len() <= t {
-            self.threads.resize(t + 1, Thread::default());
+            self.threads.resize(t + 1, Announced::default());
         }
-        &mut self.threads[t]
+        self.threads[t] = next_op::announced(t);
     }
 
-    fn read_events(&mut self, exec: &Arc<rt::Execution>) {
-        let ptr = Arc::as_ptr(exec) as usize;
-        if self.exec != Some(ptr) {
-            self.forget();
-            self.exec = Some(ptr);
-        }
-        let seen = self.seen;
-        self.seen = exec.events_since(seen, |e| {
-            let (t, lock) = next_op::lock_wait(e);
-            let thread = self.thread(t);
-            thread.waiting = lock;
-            thread.recorded += 1;
-        });
-    }
-
-    fn get(&self, t: usize) -> Thread {
-        let thread = self.threads.get(t).copied().unwrap_or_default();
+    #[inline]
+    fn get(&self, t: usize) -> Announced {
+        let announced = self.threads.get(t).copied().unwrap_or_default();
         debug_assert_eq!(
-            thread.announced,
+            announced,
             next_op::announced(t),
             "thread {t}'s announcement moved unseen"
         );
-        thread
+        announced
     }
 
-    /// How many events thread `t` recorded so far.
-    pub(super) fn recorded(&self, t: usize) -> u32 {
-        self.get(t).recorded
+    /// How many times thread `t` took a mutex so far.
+    pub(super) fn locks_taken(&self, t: usize) -> u32 {
+        self.get(t).locks_taken
     }
 
     /// Thread `t`'s next operation is taking a mutex (it announced nothing else).
     pub(super) fn waits_for_lock(&self, t: usize) -> bool {
-        let thread = self.get(t);
-        thread.announced.is_none() && thread.waiting.is_some()
+        self.get(t).waits_for_lock
     }
 
     /// Thread `t`'s next operation, if it is one the schedulers weigh (an access to a shared
@@ -159,8 +79,8 @@ impl NextOps {
     #[inline]
     pub(super) fn of(&self, t: usize) -> Option<Op> {
         if cfg!(debug_assertions) {
-            self.get(t);
+            return self.get(t).next;
         }
-        self.threads.get(t).and_then(Thread::next)
+        self.threads.get(t).and_then(|a| a.next)
     }
 }

@@ -107,9 +107,9 @@ pub(crate) struct ReadsFromScheduler {
     corpus: Vec<Kept>,
     seen: Set<ReadsFrom>,
     run: Run,
-    /// The thread picked last, if its step was to take a mutex, and how many events it had
-    /// recorded then: if none since, the mutex was taken and it blocked, so the access is
-    /// still to come (shuttle gives a contended lock two steps, the blocked try and the take).
+    /// The thread picked last, if its step was to take a mutex, and how many mutexes it had
+    /// taken then: if none since, the mutex was held and it blocked, so the access is still
+    /// to come (shuttle gives a contended lock two steps, the blocked try and the take).
     picked_lock: Option<(usize, u32)>,
 }
 
@@ -260,12 +260,22 @@ impl Run {
 
     /// Whether thread `t`, about to do `op`, is held back by a pending constraint (as
     /// [`Run::stand`] found them this step).
+    ///
+    /// The kept verdict inline, the rest out of line: so the pick's question stays small
+    /// enough to be inlined into its loop.
+    #[inline]
     fn held_back(&mut self, t: usize, op: Op) -> bool {
         if let Some(&Some((v, o, held))) = self.verdicts.get(t) {
             if v == self.version && o == op {
                 return held;
             }
         }
+        self.judge(t, op)
+    }
+
+    /// [`Run::held_back`] with no verdict kept for this version and operation.
+    #[inline(never)]
+    fn judge(&mut self, t: usize, op: Op) -> bool {
         let held = self
             .holds
             .iter()
@@ -444,15 +454,12 @@ impl Scheduler for ReadsFromScheduler {
         is_yielding: bool,
     ) -> Option<TaskId> {
         let ran = self.priorities.take_ran();
-        self.ops.refresh(
-            ran.map(|(t, _)| t),
-            current.map(usize::from),
-            self.picked_lock.is_some(),
-        );
+        self.ops
+            .refresh(ran.map(|(t, _)| t), current.map(usize::from));
         if let Some((t, Some(op))) = ran {
             let blocked = self
                 .picked_lock
-                .is_some_and(|(p, n)| p == t && self.ops.recorded(t) == n);
+                .is_some_and(|(p, n)| p == t && self.ops.locks_taken(t) == n);
             if !blocked {
                 self.run.ran(t, op, &mut self.seen);
             }
@@ -466,12 +473,17 @@ impl Scheduler for ReadsFromScheduler {
         }
         let (ops, run) = (&self.ops, &mut self.run);
         run.stand();
-        let constrained = !run.holds.is_empty();
-        let picked = self.priorities.pick(runnable, ops, |t| {
-            !constrained || ops.of(t).is_none_or(|op| !run.held_back(t, op))
-        })?;
+        // Two picks, not one asking whether anything is pending: without constraints the
+        // question is inlined away, with them it is a call per thread asked.
+        let picked = if run.holds.is_empty() {
+            self.priorities.pick(runnable, ops, |_| true)
+        } else {
+            self.priorities.pick(runnable, ops, |t| {
+                ops.of(t).is_none_or(|op| !run.held_back(t, op))
+            })
+        }?;
         let t = usize::from(picked);
-        self.picked_lock = ops.waits_for_lock(t).then(|| (t, ops.recorded(t)));
+        self.picked_lock = ops.waits_for_lock(t).then(|| (t, ops.locks_taken(t)));
         Some(picked)
     }
 

@@ -12,6 +12,9 @@ impl Execution {
     pub(crate) fn before_lock(&self, me: usize, mutex: usize) {
         self.step_point();
         let mut s = self.lock();
+        if s.failure.is_none() {
+            super::next_op::announce_lock(me, mutex);
+        }
         self.push_with(&mut s, me, || EventKind::Lock { object: mutex });
         s.status[me] = Status::Blocked(Wait::Mutex(mutex));
         if s.is_held(mutex) {
@@ -27,6 +30,9 @@ impl Execution {
         let mut s = self.lock();
         s.status[me] = Status::Running;
         s.mutex(mutex).owner = Some(me);
+        if s.failure.is_none() {
+            super::next_op::took_lock(me);
+        }
         self.push_with(&mut s, me, || EventKind::Acquired { object: mutex });
         self.settle(s);
     }

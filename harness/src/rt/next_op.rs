@@ -1,13 +1,15 @@
 //! What each thread does at its next scheduling point, for the schedulers that weigh threads
 //! by their next operation (partial order sampling, reads-from guided).
 //!
-//! shuttle switches *before* an atomic access and before a lock is taken. A lock's wait is
-//! recorded before that switch (a `Lock` event), an atomic access only after it, so an atomic
-//! access (and an external command) announces itself here first and withdraws the
-//! announcement once done. Unless a scheduler asked for announcements on this OS thread (a
-//! shuttle runner runs all its tasks on one), announcing costs one thread-local read.
+//! shuttle switches *before* an atomic access and before a lock is taken, and the trace
+//! records an atomic access only after it, so each such step announces itself here first and
+//! withdraws the announcement once done: an atomic access and an external command
+//! ([`announce`], [`done`]), a lock's wait ([`announce_lock`], [`took_lock`]). A scheduler
+//! reads every thread's next operation from this one table, never from the trace. Unless a
+//! scheduler asked for announcements on this OS thread (a shuttle runner runs all its tasks
+//! on one), announcing costs one thread-local read.
 
-use super::{Event, EventKind, Execution};
+use super::Execution;
 use std::cell::{Cell, RefCell};
 
 /// How an operation touches its object.
@@ -44,9 +46,24 @@ impl Op {
     }
 }
 
+/// What one thread announced. A thread announces one step at a time: an access is announced
+/// and done with nothing between but the backend's step, and a lock's wait lasts until the
+/// lock is taken, so one slot holds either.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Announced {
+    /// Its next operation: the atomic access or external command it is about to do, or taking
+    /// the mutex it waits for (a lock counts as a read and a write of its mutex).
+    pub next: Option<Op>,
+    /// `next` is taking a mutex.
+    pub waits_for_lock: bool,
+    /// How many times it took a mutex: unchanged over a step it was picked for while it
+    /// waited for one, the mutex was held and it blocked.
+    pub locks_taken: u32,
+}
+
 thread_local! {
     static WATCHING: Cell<bool> = const { Cell::new(false) };
-    static ANNOUNCED: RefCell<Vec<Option<Op>>> = const { RefCell::new(Vec::new()) };
+    static ANNOUNCED: RefCell<Vec<Announced>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Ask for (or stop) announcements on this OS thread; either way the table starts empty.
@@ -60,7 +77,13 @@ pub(crate) fn watch(on: bool) {
 #[inline]
 pub(crate) fn announce(object: u64, access: Access) {
     if WATCHING.get() {
-        set(Some(Op { object, access }));
+        update(shuttle_me(), |a| {
+            debug_assert!(
+                !a.waits_for_lock,
+                "an access announced while waiting for a lock"
+            );
+            a.next = Some(Op { object, access });
+        });
     }
 }
 
@@ -68,23 +91,59 @@ pub(crate) fn announce(object: u64, access: Access) {
 #[inline]
 pub(crate) fn done() {
     if WATCHING.get() {
-        set(None);
+        update(shuttle_me(), |a| a.next = None);
     }
 }
 
-fn set(op: Option<Op>) {
-    let me = usize::from(shuttle::current::me());
+/// Model thread `me` waits to take `mutex` (the trace's `Lock` step).
+#[inline]
+pub(crate) fn announce_lock(me: usize, mutex: usize) {
+    if WATCHING.get() {
+        update(me, |a| {
+            debug_assert_eq!(a.next, None, "a lock's wait announced during an access");
+            a.next = Some(Op {
+                object: mutex as u64,
+                access: Access::ReadWrite,
+            });
+            a.waits_for_lock = true;
+        });
+    }
+}
+
+/// Model thread `me` took a mutex (the trace's `Acquired` step: after a wait, or a
+/// `try_lock`'s success).
+#[inline]
+pub(crate) fn took_lock(me: usize) {
+    if WATCHING.get() {
+        update(me, |a| {
+            a.next = None;
+            a.waits_for_lock = false;
+            a.locks_taken = a.locks_taken.wrapping_add(1);
+        });
+    }
+}
+
+/// The running shuttle task, as the shuttle backend noted it: a cell, not a query of shuttle.
+#[inline]
+fn shuttle_me() -> usize {
+    let me = super::SHUTTLE_ME.get();
+    debug_assert_eq!(me, usize::from(shuttle::current::me()));
+    me
+}
+
+fn update(me: usize, f: impl FnOnce(&mut Announced)) {
     ANNOUNCED.with_borrow_mut(|a| {
         if a.len() <= me {
-            a.resize(me + 1, None);
+            a.resize(me + 1, Announced::default());
         }
-        a[me] = op;
+        f(&mut a[me]);
     });
 }
 
 /// What thread `t` announced and has not done yet.
-pub(crate) fn announced(t: usize) -> Option<Op> {
-    ANNOUNCED.with_borrow(|a| a.get(t).copied().flatten())
+#[inline]
+pub(crate) fn announced(t: usize) -> Announced {
+    ANNOUNCED.with_borrow(|a| a.get(t).copied().unwrap_or_default())
 }
 
 /// An external system's key among the object ids: its name's hash with the top bit set, so it
@@ -97,15 +156,6 @@ pub(crate) fn external_key(name: &str) -> u64 {
 }
 
 impl Execution {
-    /// Call `f` with each event from index `from` on, under the state's lock; the new length.
-    pub(crate) fn events_since(&self, from: usize, mut f: impl FnMut(&Event)) -> usize {
-        let s = self.lock();
-        for e in s.events.iter().skip(from) {
-            f(e);
-        }
-        s.events.len()
-    }
-
     /// A hash of thread `t`'s name without its digits: `setter-3` and `setter-71` are one kind
     /// of thread. racecheck's spawn records no call site, so a name is what tells a thread's
     /// role. Unnamed threads (`thread-N`) are all one kind.
@@ -122,11 +172,35 @@ impl Execution {
     }
 }
 
-/// A lock's wait as the scheduler sees it: thread `t` recorded `Lock` on `object` and has not
-/// acquired it yet, so its next step takes it.
-pub(crate) fn lock_wait(e: &Event) -> (usize, Option<u64>) {
-    match e.kind {
-        EventKind::Lock { object } => (e.thread, Some(object as u64)),
-        _ => (e.thread, None),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A lock's wait is the thread's next operation until it takes the lock, and each take
+    /// counts: what reads-from tells a blocked try from a take by. Nothing is kept unwatched.
+    #[test]
+    fn a_lock_wait_is_announced_until_taken_and_each_take_counts() {
+        watch(true);
+        announce_lock(3, 7);
+        let waiting = announced(3);
+        let lock = Op {
+            object: 7,
+            access: Access::ReadWrite,
+        };
+        assert_eq!(waiting.next, Some(lock));
+        assert!(waiting.waits_for_lock);
+        assert_eq!(
+            announced(2),
+            Announced::default(),
+            "another thread's entry moved"
+        );
+        took_lock(3);
+        let took = announced(3);
+        assert_eq!(took.next, None);
+        assert!(!took.waits_for_lock);
+        assert_eq!(took.locks_taken, waiting.locks_taken + 1);
+        watch(false);
+        announce_lock(3, 7);
+        assert_eq!(announced(3), Announced::default());
     }
 }

@@ -289,19 +289,21 @@ impl Condvar {
             Notified::All => {}
             Notified::One(mut taken) => {
                 let n = taken.pop_front().expect("woken by a notification");
-                for (t, notified) in state.waiters.iter_mut() {
-                    let Notified::One(ns) = notified else {
-                        continue;
-                    };
-                    let Some(j) = ns.iter().position(|&x| x == n) else {
-                        continue;
-                    };
-                    ns.remove(j);
-                    if ns.is_empty() {
-                        *notified = Notified::Not;
-                        ExecutionState::with(|s| s.get_mut(*t).block(false));
+                ExecutionState::with(|s| {
+                    for (t, notified) in state.waiters.iter_mut() {
+                        let Notified::One(ns) = notified else {
+                            continue;
+                        };
+                        let Some(j) = ns.iter().position(|&x| x == n) else {
+                            continue;
+                        };
+                        ns.remove(j);
+                        if ns.is_empty() {
+                            *notified = Notified::Not;
+                            s.get_mut(*t).block(false);
+                        }
                     }
-                }
+                });
             }
             Notified::Not => unreachable!("a condvar waiter woken with no notification"),
         }
@@ -314,22 +316,27 @@ impl Condvar {
         let mut state = relock(&self.state);
         let n = state.next_notification;
         state.next_notification += 1;
-        for (t, notified) in state.waiters.iter_mut() {
-            match notified {
-                Notified::Not => *notified = Notified::One(VecDeque::from([n])),
-                Notified::One(ns) => ns.push_back(n),
-                Notified::All => {}
+        // One look at the engine for every waiter, as a mutex's release takes.
+        ExecutionState::with(|s| {
+            for (t, notified) in state.waiters.iter_mut() {
+                match notified {
+                    Notified::Not => *notified = Notified::One(VecDeque::from([n])),
+                    Notified::One(ns) => ns.push_back(n),
+                    Notified::All => {}
+                }
+                s.get_mut(*t).unblock();
             }
-            ExecutionState::with(|s| s.get_mut(*t).unblock());
-        }
+        });
     }
 
     pub(crate) fn notify_all(&self) {
         switch();
         let state = &mut *relock(&self.state);
-        for (t, notified) in state.waiters.iter_mut() {
-            *notified = Notified::All;
-            ExecutionState::with(|s| s.get_mut(*t).unblock());
-        }
+        ExecutionState::with(|s| {
+            for (t, notified) in state.waiters.iter_mut() {
+                *notified = Notified::All;
+                s.get_mut(*t).unblock();
+            }
+        });
     }
 }

@@ -218,21 +218,21 @@ impl Run {
     }
 
     fn last_write(&self, object: u64) -> Option<Site> {
-        match usize::try_from(object) {
-            Ok(i) if object < FAR_OBJECTS => self.last_write.get(i).copied().flatten(),
-            _ => self.last_write_far.get(&object).copied(),
+        match near(object) {
+            Some(i) => self.last_write.get(i).copied().flatten(),
+            None => self.last_write_far.get(&object).copied(),
         }
     }
 
     fn wrote(&mut self, object: u64, site: Site) {
-        match usize::try_from(object) {
-            Ok(i) if object < FAR_OBJECTS => {
+        match near(object) {
+            Some(i) => {
                 if self.last_write.len() <= i {
                     self.last_write.resize(i + 1, None);
                 }
                 self.last_write[i] = Some(site);
             }
-            _ => {
+            None => {
                 self.last_write_far.insert(object, site);
             }
         }
@@ -341,6 +341,16 @@ impl Run {
 
 /// Object ids from here up are external systems' keys, not indices (see [`Run::last_write`]).
 const FAR_OBJECTS: u64 = 1 << 20;
+
+/// A facade object's index into the per-object tables, or `None` for an external key.
+#[inline]
+fn near(object: u64) -> Option<usize> {
+    if object < FAR_OBJECTS {
+        usize::try_from(object).ok()
+    } else {
+        None
+    }
+}
 
 impl ReadsFromScheduler {
     pub(crate) fn new(seed: u64, executions: usize) -> Self {

@@ -345,11 +345,7 @@ const FAR_OBJECTS: u64 = 1 << 20;
 /// A facade object's index into the per-object tables, or `None` for an external key.
 #[inline]
 fn near(object: u64) -> Option<usize> {
-    if object < FAR_OBJECTS {
-        usize::try_from(object).ok()
-    } else {
-        None
-    }
+    (object < FAR_OBJECTS).then_some(object as usize)
 }
 
 impl ReadsFromScheduler {

@@ -192,26 +192,37 @@ fn mpsc_delivers_in_order_and_disconnects_when_senders_are_gone() {
     });
 }
 
+/// `body` deadlocks under each of `backends` within `executions`, described as `expected`.
+fn deadlocks_as(
+    backends: impl IntoIterator<Item = BackendKind>,
+    executions: u64,
+    body: fn(),
+    expected: &str,
+) {
+    for backend in backends {
+        let r = Check::new(body)
+            .backend(backend)
+            .executions(executions)
+            .run();
+        let f = r.assert_found(OutcomeKind::Deadlock);
+        assert_eq!(f.outcome.to_string(), expected, "{backend}");
+    }
+}
+
 #[test]
 fn a_receiver_nobody_sends_to_is_a_deadlock_naming_the_channel() {
     use racecheck::sync::mpsc;
-    for backend in BackendKind::ALL {
-        let r = Check::new(|| {
+    deadlocks_as(
+        BackendKind::ALL,
+        50,
+        || {
             let (tx, rx) = mpsc::named_channel::<u8>("jobs");
             let _keep = tx.clone();
             thread::spawn(move || drop(tx)).join().unwrap();
             let _ = rx.recv();
-        })
-        .backend(backend)
-        .executions(50)
-        .run();
-        let f = r.assert_found(OutcomeKind::Deadlock);
-        assert_eq!(
-            f.outcome.to_string(),
-            "deadlock: main waits on condvar jobs (no notification will come)",
-            "{backend}"
-        );
-    }
+        },
+        "deadlock: main waits on condvar jobs (no notification will come)",
+    );
 }
 
 /// Locking a mutex the thread already holds blocks it for good, as std's does on Linux, while
@@ -221,8 +232,10 @@ fn a_receiver_nobody_sends_to_is_a_deadlock_naming_the_channel() {
 #[test]
 fn relocking_a_held_mutex_is_a_deadlock_on_every_backend() {
     let guided = [BackendKind::Urw, BackendKind::Pos, BackendKind::ReadsFrom];
-    for backend in BackendKind::ALL.into_iter().chain(guided) {
-        let r = Check::new(|| {
+    deadlocks_as(
+        BackendKind::ALL.into_iter().chain(guided),
+        20,
+        || {
             let m = Mutex::named("m", ());
             let n = Arc::new(Mutex::named("n", 0));
             let n2 = n.clone();
@@ -234,15 +247,7 @@ fn relocking_a_held_mutex_is_a_deadlock_on_every_backend() {
             let _held = m.lock().unwrap();
             let _again = m.lock().unwrap();
             t.join().unwrap();
-        })
-        .backend(backend)
-        .executions(20)
-        .run();
-        let f = r.assert_found(OutcomeKind::Deadlock);
-        assert_eq!(
-            f.outcome.to_string(),
-            "deadlock: main waits on mutex m (held by main)",
-            "{backend}"
-        );
-    }
+        },
+        "deadlock: main waits on mutex m (held by main)",
+    );
 }

@@ -4,8 +4,16 @@
 //! `cargo bench -p racecheck-scenarios --bench schedulers`. Passing models only, so every
 //! execution runs to its end: two catalogue fixes, and the demo suite's reorder and twostage
 //! shapes at 20 threads without their checks (the new schedulers' bookkeeping grows with the
-//! threads). After each model it prints each scheduler's median time over random's, read
-//! from criterion's own estimates (`target/criterion/…/new/estimates.json`).
+//! threads).
+//!
+//! The ratio to random is measured in pairs. On a shared machine the speed drifts by 10–25%
+//! within seconds, so two schedulers timed one after the other differ by the drift as much as
+//! by their cost. Each iteration of a new scheduler's benchmark therefore times one run of
+//! random and one of its own, back to back (which goes first alternates); criterion's
+//! estimate is of its own runs
+//! alone, and the ratio printed after each model is the median over those pairs of its time
+//! over random's, with the quartiles. Criterion's medians, measured one after the other, are
+//! printed beside it (`target/criterion/…/new/estimates.json`).
 
 #![forbid(unsafe_code)]
 
@@ -13,7 +21,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use racecheck::{BackendKind, Check};
 use racecheck_models::demo;
 use racecheck_scenarios::catalogue;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const SCHEDULERS: [BackendKind; 5] = [
     BackendKind::Random,
@@ -62,20 +70,78 @@ fn per_execution(c: &mut Criterion) {
         g.warm_up_time(Duration::from_millis(500));
         g.measurement_time(Duration::from_secs(2));
         g.throughput(Throughput::Elements(N));
+        let run = |b: BackendKind| check().backend(b).executions(N).workers(1).run();
+        // Per new scheduler: its time over random's, one pair per iteration.
+        let mut paired: Vec<(BackendKind, Vec<f64>)> = Vec::new();
         for b in SCHEDULERS {
-            let run = || check().backend(b).executions(N).workers(1).run();
-            let probe = run();
+            let probe = run(b);
             assert!(probe.failure.is_none(), "{name} under {b} fails");
-            g.bench_function(BenchmarkId::from_parameter(b.as_str()), |bench| {
-                bench.iter(run)
+            let id = BenchmarkId::from_parameter(b.as_str());
+            if b == BackendKind::Random {
+                g.bench_function(id, |bench| bench.iter(|| run(b)));
+                continue;
+            }
+            let mut ratios = Vec::new();
+            g.bench_function(id, |bench| {
+                bench.iter_custom(|iters| {
+                    let mut own = Duration::ZERO;
+                    let timed = |kind| {
+                        let start = Instant::now();
+                        let _ = std::hint::black_box(run(kind));
+                        start.elapsed()
+                    };
+                    for i in 0..iters {
+                        // Which goes first alternates, so neither always runs on the
+                        // caches the other left.
+                        let (random, mine) = if i % 2 == 0 {
+                            let random = timed(BackendKind::Random);
+                            (random, timed(b))
+                        } else {
+                            let mine = timed(b);
+                            (timed(BackendKind::Random), mine)
+                        };
+                        own += mine;
+                        ratios.push(mine.as_secs_f64() / random.as_secs_f64().max(1e-9));
+                    }
+                    own
+                })
             });
+            paired.push((b, ratios));
         }
         g.finish();
+        print_paired(&format!("per-execution/{name}"), &mut paired);
         print_ratios(
             &format!("per-execution/{name}"),
             &format!("per-execution_{name}"),
         );
     }
+}
+
+/// Each new scheduler's median time over random's in back-to-back pairs, with the quartiles
+/// and the number of pairs (warm-up included: every pair is a fair comparison).
+fn print_paired(group: &str, paired: &mut [(BackendKind, Vec<f64>)]) {
+    if paired.iter().all(|(_, ratios)| ratios.is_empty()) {
+        return; // filtered out: criterion ran none of this group
+    }
+    let cells: Vec<String> = paired
+        .iter_mut()
+        .map(|(b, ratios)| {
+            ratios.sort_by(f64::total_cmp);
+            let at = |q: f64| ratios[((ratios.len() - 1) as f64 * q).round() as usize];
+            if ratios.is_empty() {
+                format!("{b} ?")
+            } else {
+                format!(
+                    "{b} {:.2}x ({:.2}-{:.2}, {} pairs)",
+                    at(0.5),
+                    at(0.25),
+                    at(0.75),
+                    ratios.len()
+                )
+            }
+        })
+        .collect();
+    println!("{group}: against random, paired: {}", cells.join(", "));
 }
 
 /// Each scheduler's median over random's for `group`, from the estimates criterion just wrote
@@ -102,7 +168,10 @@ fn print_ratios(group: &str, folder: &str) {
             None => format!("{b} ?"),
         })
         .collect();
-    println!("{group}: against random: {}", ratios.join(", "));
+    println!(
+        "{group}: against random, criterion's medians one after the other: {}",
+        ratios.join(", ")
+    );
 }
 
 criterion_group!(benches, per_execution);

@@ -10,10 +10,9 @@
 //! within seconds, so two schedulers timed one after the other differ by the drift as much as
 //! by their cost. Each iteration of a new scheduler's benchmark therefore times one run of
 //! random and one of its own, back to back (which goes first alternates); criterion's
-//! estimate is of its own runs
-//! alone, and the ratio printed after each model is the median over those pairs of its time
-//! over random's, with the quartiles. Criterion's medians, measured one after the other, are
-//! printed beside it (`target/criterion/…/new/estimates.json`).
+//! estimate is of its own runs alone, and the ratio printed after each model is the median
+//! over those pairs of its time over random's, with the quartiles. Criterion's medians,
+//! measured one after the other, are printed beside it (`target/criterion/…/new/estimates.json`).
 
 #![forbid(unsafe_code)]
 

@@ -33,6 +33,10 @@ const SCHEDULERS: [BackendKind; 5] = [
 /// Executions per iteration.
 const N: u64 = 200;
 
+/// The most a new scheduler may cost per execution, as a multiple of random's; a paired
+/// median above it is marked `OVER`.
+const TARGET: f64 = 1.2;
+
 fn per_execution(c: &mut Criterion) {
     let cat = catalogue();
     let bodies: Vec<(String, Box<dyn Fn() -> Check>)> = vec![
@@ -116,8 +120,9 @@ fn per_execution(c: &mut Criterion) {
     }
 }
 
-/// Each new scheduler's median time over random's in back-to-back pairs, with the quartiles
-/// and the number of pairs (warm-up included: every pair is a fair comparison).
+/// Each new scheduler's median time over random's in back-to-back pairs, marked if over the
+/// target, with the quartiles and the number of pairs (warm-up included: every pair is a fair
+/// comparison).
 fn print_paired(group: &str, paired: &mut [(BackendKind, Vec<f64>)]) {
     if paired.iter().all(|(_, ratios)| ratios.is_empty()) {
         return; // filtered out: criterion ran none of this group
@@ -130,8 +135,9 @@ fn print_paired(group: &str, paired: &mut [(BackendKind, Vec<f64>)]) {
             if ratios.is_empty() {
                 format!("{b} ?")
             } else {
+                let over = if at(0.5) > TARGET { " OVER" } else { "" };
                 format!(
-                    "{b} {:.2}x ({:.2}-{:.2}, {} pairs)",
+                    "{b} {:.2}x{over} ({:.2}-{:.2}, {} pairs)",
                     at(0.5),
                     at(0.25),
                     at(0.75),

@@ -69,9 +69,11 @@ impl NextOps {
         self.get(t).locks_taken
     }
 
-    /// Thread `t`'s next operation is taking a mutex (it announced nothing else).
-    pub(super) fn waits_for_lock(&self, t: usize) -> bool {
-        self.get(t).waits_for_lock
+    /// If thread `t`'s next operation is taking a mutex (it announced nothing else), how many
+    /// it took so far: one read of its entry for both.
+    pub(super) fn lock_wait(&self, t: usize) -> Option<u32> {
+        let announced = self.get(t);
+        announced.waits_for_lock.then_some(announced.locks_taken)
     }
 
     /// Thread `t`'s next operation, if it is one the schedulers weigh (an access to a shared

@@ -489,7 +489,7 @@ impl Scheduler for ReadsFromScheduler {
             })
         }?;
         let t = usize::from(picked);
-        self.picked_lock = ops.waits_for_lock(t).then(|| (t, ops.locks_taken(t)));
+        self.picked_lock = ops.lock_wait(t).map(|n| (t, n));
         Some(picked)
     }
 

@@ -66,14 +66,26 @@ impl NextOps {
 
     /// How many times thread `t` took a mutex so far.
     pub(super) fn locks_taken(&self, t: usize) -> u32 {
-        self.get(t).locks_taken
+        self.get(t).locks_taken()
     }
 
     /// If thread `t`'s next operation is taking a mutex (it announced nothing else), how many
     /// it took so far: one read of its entry for both.
     pub(super) fn lock_wait(&self, t: usize) -> Option<u32> {
         let announced = self.get(t);
-        announced.waits_for_lock.then_some(announced.locks_taken)
+        announced
+            .waits_for_lock()
+            .then_some(announced.locks_taken())
+    }
+
+    /// Whether thread `t`'s next operation races with `op`: `of(t)` and [`Op::conflicts`]
+    /// in one, without decoding the entry.
+    #[inline]
+    pub(super) fn conflicts(&self, t: usize, op: Op) -> bool {
+        if cfg!(debug_assertions) {
+            return self.get(t).conflicts(op);
+        }
+        self.threads.get(t).is_some_and(|a| a.conflicts(op))
     }
 
     /// Thread `t`'s next operation, if it is one the schedulers weigh (an access to a shared
@@ -81,8 +93,8 @@ impl NextOps {
     #[inline]
     pub(super) fn of(&self, t: usize) -> Option<Op> {
         if cfg!(debug_assertions) {
-            return self.get(t).next;
+            return self.get(t).next();
         }
-        self.threads.get(t).and_then(|a| a.next)
+        self.threads.get(t).and_then(|a| a.next())
     }
 }

@@ -12,13 +12,13 @@
 use super::Execution;
 use std::cell::{Cell, RefCell};
 
-/// How an operation touches its object.
+/// How an operation touches its object. The codes are bits: 1 reads, 2 writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Access {
-    Read,
-    Write,
+    Read = 1,
+    Write = 2,
     /// A read-modify-write: an RMW atomic, a lock acquisition (it orders after the last one).
-    ReadWrite,
+    ReadWrite = 3,
 }
 
 impl Access {
@@ -39,26 +39,72 @@ pub(crate) struct Op {
     pub access: Access,
 }
 
-impl Op {
-    /// Two operations race when they touch one object and one of them writes.
-    pub(crate) fn conflicts(self, other: Op) -> bool {
-        self.object == other.object && (self.access.writes() || other.access.writes())
-    }
-}
-
 /// What one thread announced. A thread announces one step at a time: an access is announced
 /// and done with nothing between but the backend's step, and a lock's wait lasts until the
 /// lock is taken, so one slot holds either.
+///
+/// Two plain words, not the fields themselves: a scheduler copies an entry at every step, and
+/// a struct with padding (an `Option<Op>`, a flag, a count) was copied in pieces of mixed
+/// widths whose reload stalled on store forwarding (a fifth of POS's step in `perf`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Announced {
+    /// The next operation's object, when `meta` names an access.
+    object: u64,
+    /// Bits 0–31: how many times it took a mutex. Bits 32–33: the next operation's access
+    /// (0 none, else [`Access`]'s code). Bit 34: that operation is taking a mutex.
+    meta: u64,
+}
+
+const ACCESS_SHIFT: u32 = 32;
+const WAITS_FOR_LOCK: u64 = 1 << 34;
+
+impl Announced {
     /// Its next operation: the atomic access or external command it is about to do, or taking
     /// the mutex it waits for (a lock counts as a read and a write of its mutex).
-    pub next: Option<Op>,
+    #[inline]
+    pub(crate) fn next(self) -> Option<Op> {
+        let access = match (self.meta >> ACCESS_SHIFT) & 3 {
+            0 => return None,
+            1 => Access::Read,
+            2 => Access::Write,
+            _ => Access::ReadWrite,
+        };
+        Some(Op {
+            object: self.object,
+            access,
+        })
+    }
+
+    /// Whether its next operation races with `op`: both touch one object and one of them
+    /// writes. Read from the words themselves: the schedulers ask it of every runnable thread
+    /// after each access, and decoding each entry into an `Option<Op>` first cost a branch on
+    /// what each thread does.
+    #[inline]
+    pub(crate) fn conflicts(self, op: Op) -> bool {
+        let code = (self.meta >> ACCESS_SHIFT) & 3;
+        (self.object == op.object) & (code != 0) & ((code | op.access as u64) & 2 != 0)
+    }
+
     /// `next` is taking a mutex.
-    pub waits_for_lock: bool,
+    #[inline]
+    pub(crate) fn waits_for_lock(self) -> bool {
+        self.meta & WAITS_FOR_LOCK != 0
+    }
+
     /// How many times it took a mutex: unchanged over a step it was picked for while it
     /// waited for one, the mutex was held and it blocked.
-    pub locks_taken: u32,
+    #[inline]
+    pub(crate) fn locks_taken(self) -> u32 {
+        self.meta as u32
+    }
+
+    fn set_next(&mut self, op: Option<Op>, waits_for_lock: bool) {
+        let code = op.map_or(0, |op| op.access as u64);
+        self.object = op.map_or(0, |op| op.object);
+        self.meta = u64::from(self.locks_taken())
+            | code << ACCESS_SHIFT
+            | if waits_for_lock { WAITS_FOR_LOCK } else { 0 };
+    }
 }
 
 thread_local! {
@@ -79,10 +125,10 @@ pub(crate) fn announce(object: u64, access: Access) {
     if WATCHING.get() {
         update(shuttle_me(), |a| {
             debug_assert!(
-                !a.waits_for_lock,
+                !a.waits_for_lock(),
                 "an access announced while waiting for a lock"
             );
-            a.next = Some(Op { object, access });
+            a.set_next(Some(Op { object, access }), false);
         });
     }
 }
@@ -91,7 +137,7 @@ pub(crate) fn announce(object: u64, access: Access) {
 #[inline]
 pub(crate) fn done() {
     if WATCHING.get() {
-        update(shuttle_me(), |a| a.next = None);
+        update(shuttle_me(), |a| a.set_next(None, false));
     }
 }
 
@@ -100,12 +146,12 @@ pub(crate) fn done() {
 pub(crate) fn announce_lock(me: usize, mutex: usize) {
     if WATCHING.get() {
         update(me, |a| {
-            debug_assert_eq!(a.next, None, "a lock's wait announced during an access");
-            a.next = Some(Op {
+            debug_assert_eq!(a.next(), None, "a lock's wait announced during an access");
+            let lock = Op {
                 object: mutex as u64,
                 access: Access::ReadWrite,
-            });
-            a.waits_for_lock = true;
+            };
+            a.set_next(Some(lock), true);
         });
     }
 }
@@ -116,9 +162,8 @@ pub(crate) fn announce_lock(me: usize, mutex: usize) {
 pub(crate) fn took_lock(me: usize) {
     if WATCHING.get() {
         update(me, |a| {
-            a.next = None;
-            a.waits_for_lock = false;
-            a.locks_taken = a.locks_taken.wrapping_add(1);
+            a.set_next(None, false);
+            a.meta = (a.meta & !u64::from(u32::MAX)) | u64::from(a.locks_taken().wrapping_add(1));
         });
     }
 }
@@ -164,9 +209,7 @@ impl Execution {
         let s = self.lock();
         let mut h = crate::fnv::Fnv::new();
         if let Some(Some(name)) = s.thread_names.get(t) {
-            for b in name.bytes().filter(|b| !b.is_ascii_digit()) {
-                h.write_u8(b);
-            }
+            h.write_without_digits(name.as_bytes());
         }
         h.finish()
     }
@@ -187,8 +230,8 @@ mod tests {
             object: 7,
             access: Access::ReadWrite,
         };
-        assert_eq!(waiting.next, Some(lock));
-        assert!(waiting.waits_for_lock);
+        assert_eq!(waiting.next(), Some(lock));
+        assert!(waiting.waits_for_lock());
         assert_eq!(
             announced(2),
             Announced::default(),
@@ -196,11 +239,33 @@ mod tests {
         );
         took_lock(3);
         let took = announced(3);
-        assert_eq!(took.next, None);
-        assert!(!took.waits_for_lock);
-        assert_eq!(took.locks_taken, waiting.locks_taken + 1);
+        assert_eq!(took.next(), None);
+        assert!(!took.waits_for_lock());
+        assert_eq!(took.locks_taken(), waiting.locks_taken() + 1);
         watch(false);
         announce_lock(3, 7);
         assert_eq!(announced(3), Announced::default());
+    }
+
+    /// The packed entry answers as the rule does: one object, and one of the two writes.
+    #[test]
+    fn an_entry_conflicts_as_the_rule_says() {
+        let accesses = [Access::Read, Access::Write, Access::ReadWrite];
+        for next in [
+            None,
+            Some(Access::Read),
+            Some(Access::Write),
+            Some(Access::ReadWrite),
+        ] {
+            for object in [4, 5] {
+                let mut entry = Announced::default();
+                entry.set_next(next.map(|access| Op { object: 4, access }), false);
+                for access in accesses {
+                    let op = Op { object, access };
+                    let rule = next.is_some_and(|n| object == 4 && (n.writes() || access.writes()));
+                    assert_eq!(entry.conflicts(op), rule, "{next:?} against {op:?}");
+                }
+            }
+        }
     }
 }

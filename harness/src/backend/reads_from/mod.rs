@@ -20,11 +20,13 @@
 //! from none. Like RFF, it is a fuzzer: no bound on the executions a bug needs, no
 //! exhaustiveness, a pass is "not found".
 
+mod run;
+
 use super::next_ops::NextOps;
 use super::pos::Priorities;
 use super::rng::Rng;
-use super::word_hash::{Map, Set};
-use crate::rt::{self, next_op::Op};
+use super::word_hash::Set;
+use run::{Run, Standing};
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 use std::hash::{Hash, Hasher};
 
@@ -78,24 +80,6 @@ struct Kept {
     writes: Vec<Site>,
 }
 
-/// A pending constraint at one step: whether its read, and other writes to its object, wait.
-#[derive(Clone, Copy)]
-struct Hold {
-    constraint: ReadsFrom,
-    /// Its read waits: its write (not the initial value) is not the object's last one yet.
-    read_waits: bool,
-    /// Other writes wait: the last write is the one the read is to read.
-    writes_wait: bool,
-}
-
-/// Where a constraint stands in the running execution.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Standing {
-    Pending,
-    /// Its read happened, reading from its write, or from another: done either way.
-    Settled,
-}
-
 /// The corpus keeps at most this many executions; later finds replace the oldest.
 const CORPUS: usize = 512;
 
@@ -111,241 +95,6 @@ pub(crate) struct ReadsFromScheduler {
     /// taken then: if none since, the mutex was held and it blocked, so the access is still
     /// to come (shuttle gives a contended lock two steps, the blocked try and the take).
     picked_lock: Option<(usize, u32)>,
-}
-
-/// The running execution's record.
-#[derive(Default)]
-struct Run {
-    constraints: Vec<(ReadsFrom, Standing)>,
-    /// The pending constraints as they stand (see [`Run::stand`]), at `version`.
-    holds: Vec<Hold>,
-    stood: Option<u32>,
-    /// Bumped whenever what holds a thread back may have changed: an access to an object a
-    /// pending constraint names (its last write, a thread's rank there, a settled constraint).
-    version: u32,
-    /// Per thread: its last held-back answer, the version and the operation it was for. A
-    /// thread kept waiting is asked at every step; until something it depends on moves, the
-    /// answer stands.
-    verdicts: Vec<Option<(u32, Op, bool)>>,
-    kinds: Vec<Option<u64>>,
-    /// Per thread: how many accesses it made to each object it touched, (object, count).
-    /// A thread touches few objects, so a scan beats a table.
-    counts: Vec<Vec<(u64, u32)>>,
-    /// Per object: its last write. A facade object's id is its index in the execution, so
-    /// those are a table by id; external systems' keys (see `rt::next_op::external_key`),
-    /// far above, a map.
-    last_write: Vec<Option<Site>>,
-    last_write_far: Map<u64, Site>,
-    /// Every read and write, repeats included (a kept execution's lists drop them).
-    reads: Vec<Site>,
-    writes: Vec<Site>,
-    new_pair: bool,
-}
-
-impl Run {
-    /// Empty for the next execution, keeping the tables' memory.
-    fn clear(&mut self) {
-        self.constraints.clear();
-        self.stood = None;
-        self.version = self.version.wrapping_add(1);
-        self.verdicts.clear();
-        self.kinds.clear();
-        for c in &mut self.counts {
-            c.clear();
-        }
-        self.last_write.clear();
-        self.last_write_far.clear();
-        self.reads.clear();
-        self.writes.clear();
-        self.new_pair = false;
-    }
-
-    #[inline]
-    fn kind(&mut self, t: usize) -> u64 {
-        match self.kinds.get(t) {
-            Some(&Some(kind)) => kind,
-            _ => self.learn_kind(t),
-        }
-    }
-
-    /// Thread `t`'s kind, asked of the execution once (it takes the execution's lock).
-    #[cold]
-    #[inline(never)]
-    fn learn_kind(&mut self, t: usize) -> u64 {
-        if self.kinds.len() <= t {
-            self.kinds.resize(t + 1, None);
-        }
-        let kind = if rt::in_execution() {
-            rt::with(|e| e.thread_kind(t))
-        } else {
-            0
-        };
-        self.kinds[t] = Some(kind);
-        kind
-    }
-
-    /// How many accesses thread `t` made to `object` so far.
-    fn rank(&self, t: usize, object: u64) -> u32 {
-        self.counts.get(t).map_or(0, |c| {
-            c.iter().find(|(o, _)| *o == object).map_or(0, |(_, n)| *n)
-        })
-    }
-
-    fn site(&mut self, t: usize, op: Op) -> Site {
-        Site {
-            kind: self.kind(t),
-            object: op.object,
-            nth: self.rank(t, op.object),
-        }
-    }
-
-    /// Count one more access of thread `t` to `object`: its rank, before this one.
-    fn count(&mut self, t: usize, object: u64) -> u32 {
-        if self.counts.len() <= t {
-            self.counts.resize_with(t + 1, Vec::new);
-        }
-        let c = &mut self.counts[t];
-        match c.iter_mut().find(|(o, _)| *o == object) {
-            Some((_, n)) => {
-                *n += 1;
-                *n - 1
-            }
-            None => {
-                c.push((object, 1));
-                0
-            }
-        }
-    }
-
-    fn last_write(&self, object: u64) -> Option<Site> {
-        match near(object) {
-            Some(i) => self.last_write.get(i).copied().flatten(),
-            None => self.last_write_far.get(&object).copied(),
-        }
-    }
-
-    fn wrote(&mut self, object: u64, site: Site) {
-        match near(object) {
-            Some(i) => {
-                if self.last_write.len() <= i {
-                    self.last_write.resize(i + 1, None);
-                }
-                self.last_write[i] = Some(site);
-            }
-            None => {
-                self.last_write_far.insert(object, site);
-            }
-        }
-    }
-
-    /// What each pending constraint holds back this step: one lookup of its object's last
-    /// write per constraint, not one per thread asked.
-    fn stand(&mut self) {
-        if self.stood == Some(self.version) {
-            return;
-        }
-        self.stood = Some(self.version);
-        self.holds.clear();
-        for &(c, standing) in &self.constraints {
-            if standing == Standing::Pending {
-                let last = self.last_write(c.read.object);
-                self.holds.push(Hold {
-                    constraint: c,
-                    read_waits: c.write.is_some() && last != c.write,
-                    writes_wait: last == c.write,
-                });
-            }
-        }
-    }
-
-    /// Whether thread `t`, about to do `op`, is held back by a pending constraint (as
-    /// [`Run::stand`] found them this step).
-    ///
-    /// The kept verdict inline, the rest out of line: so the pick's question stays small
-    /// enough to be inlined into its loop.
-    #[inline]
-    fn held_back(&mut self, t: usize, op: Op) -> bool {
-        if let Some(&Some((v, o, held))) = self.verdicts.get(t) {
-            if v == self.version && o == op {
-                return held;
-            }
-        }
-        self.judge(t, op)
-    }
-
-    /// [`Run::held_back`] with no verdict kept for this version and operation.
-    #[inline(never)]
-    fn judge(&mut self, t: usize, op: Op) -> bool {
-        let held = self
-            .holds
-            .iter()
-            .any(|h| h.constraint.read.object == op.object)
-            && self.weigh(t, op);
-        if self.verdicts.len() <= t {
-            self.verdicts.resize(t + 1, None);
-        }
-        self.verdicts[t] = Some((self.version, op, held));
-        held
-    }
-
-    /// [`Run::held_back`] worked out, for a thread whose object a pending constraint names.
-    fn weigh(&mut self, t: usize, op: Op) -> bool {
-        let site = self.site(t, op);
-        self.holds.iter().any(|h| {
-            let c = h.constraint;
-            if c.read.object != op.object {
-                false
-            } else if c.read == site {
-                // The read waits for its write (an initial-value read can no longer wait).
-                op.access.reads() && h.read_waits
-            } else {
-                // Another write would overwrite what the read has yet to read.
-                op.access.writes() && h.writes_wait && Some(site) != c.write
-            }
-        })
-    }
-
-    /// Thread `t` did `op`: count it, note what it read from and wrote.
-    fn ran(&mut self, t: usize, op: Op, seen: &mut Set<ReadsFrom>) {
-        if self
-            .constraints
-            .iter()
-            .any(|(c, s)| *s == Standing::Pending && c.read.object == op.object)
-        {
-            self.version = self.version.wrapping_add(1);
-        }
-        let site = Site {
-            kind: self.kind(t),
-            object: op.object,
-            nth: self.count(t, op.object),
-        };
-        if op.access.reads() {
-            let pair = ReadsFrom {
-                write: self.last_write(op.object),
-                read: site,
-            };
-            self.new_pair |= seen.insert(pair);
-            for (c, s) in &mut self.constraints {
-                if c.read == site {
-                    *s = Standing::Settled;
-                }
-            }
-            self.reads.push(site);
-        }
-        if op.access.writes() {
-            self.wrote(op.object, site);
-            self.writes.push(site);
-        }
-    }
-}
-
-/// Object ids from here up are external systems' keys, not indices (see [`Run::last_write`]).
-const FAR_OBJECTS: u64 = 1 << 20;
-
-/// A facade object's index into the per-object tables, or `None` for an external key.
-#[inline]
-fn near(object: u64) -> Option<usize> {
-    (object < FAR_OBJECTS).then_some(object as usize)
 }
 
 impl ReadsFromScheduler {
@@ -462,6 +211,12 @@ impl Scheduler for ReadsFromScheduler {
         let ran = self.priorities.take_ran();
         self.ops
             .refresh(ran.map(|(t, _)| t), current.map(usize::from));
+        if let Some((t, _)) = ran {
+            self.run.forget(t);
+            if let Some(c) = current {
+                self.run.forget(usize::from(c));
+            }
+        }
         if let Some((t, Some(op))) = ran {
             let blocked = self
                 .picked_lock
@@ -484,9 +239,8 @@ impl Scheduler for ReadsFromScheduler {
         let picked = if run.holds.is_empty() {
             self.priorities.pick(runnable, ops, |_| true)
         } else {
-            self.priorities.pick(runnable, ops, |t| {
-                ops.of(t).is_none_or(|op| !run.held_back(t, op))
-            })
+            self.priorities
+                .pick_ranked(runnable, ops, |t| !run.held_back(t, ops))
         }?;
         let t = usize::from(picked);
         self.picked_lock = ops.lock_wait(t).map(|n| (t, n));

@@ -1,0 +1,272 @@
+//! The running execution's record, for the reads-from scheduler: what each thread did to
+//! each object, the last write of each, and which threads the pending constraints hold back.
+
+use super::super::next_ops::NextOps;
+use super::super::word_hash::{Map, Set};
+use super::{ReadsFrom, Site};
+use crate::rt::{self, next_op::Op};
+
+/// A pending constraint at one step: whether its read, and other writes to its object, wait.
+#[derive(Clone, Copy)]
+pub(super) struct Hold {
+    constraint: ReadsFrom,
+    /// Its read waits: its write (not the initial value) is not the object's last one yet.
+    read_waits: bool,
+    /// Other writes wait: the last write is the one the read is to read.
+    writes_wait: bool,
+}
+
+/// Where a constraint stands in the running execution.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Standing {
+    Pending,
+    /// Its read happened, reading from its write, or from another: done either way.
+    Settled,
+}
+
+/// No verdict kept (see [`Run::verdicts`]): no version shifted left is all ones.
+const STALE: u64 = u64::MAX;
+
+/// The running execution's record.
+#[derive(Default)]
+pub(super) struct Run {
+    pub(super) constraints: Vec<(ReadsFrom, Standing)>,
+    /// The pending constraints as they stand (see [`Run::stand`]), at `version`.
+    pub(super) holds: Vec<Hold>,
+    stood: Option<u32>,
+    /// Bumped whenever what holds a thread back may have changed: an access to an object a
+    /// pending constraint names (its last write, a thread's rank there, a settled constraint).
+    version: u32,
+    /// Per thread: its last held-back answer and the version it was for, as
+    /// `version << 1 | held` ([`STALE`]: none). A thread kept waiting is asked at every step;
+    /// until something it depends on moves, the answer stands. Its own operation moves only
+    /// when it runs, and then [`Run::forget`] drops the answer: so a kept one is checked
+    /// with one word, not against the operation it was for.
+    verdicts: Vec<u64>,
+    kinds: Vec<Option<u64>>,
+    /// Per thread: how many accesses it made to each object it touched, (object, count).
+    /// A thread touches few objects, so a scan beats a table.
+    counts: Vec<Vec<(u64, u32)>>,
+    /// Per object: its last write. A facade object's id is its index in the execution, so
+    /// those are a table by id; external systems' keys (see `rt::next_op::external_key`),
+    /// far above, a map.
+    last_write: Vec<Option<Site>>,
+    last_write_far: Map<u64, Site>,
+    /// Every read and write, repeats included (a kept execution's lists drop them).
+    pub(super) reads: Vec<Site>,
+    pub(super) writes: Vec<Site>,
+    pub(super) new_pair: bool,
+}
+
+impl Run {
+    /// Empty for the next execution, keeping the tables' memory.
+    pub(super) fn clear(&mut self) {
+        self.constraints.clear();
+        self.stood = None;
+        self.version = self.version.wrapping_add(1);
+        self.verdicts.clear();
+        self.kinds.clear();
+        for c in &mut self.counts {
+            c.clear();
+        }
+        self.last_write.clear();
+        self.last_write_far.clear();
+        self.reads.clear();
+        self.writes.clear();
+        self.new_pair = false;
+    }
+
+    #[inline]
+    fn kind(&mut self, t: usize) -> u64 {
+        match self.kinds.get(t) {
+            Some(&Some(kind)) => kind,
+            _ => self.learn_kind(t),
+        }
+    }
+
+    /// Thread `t`'s kind, asked of the execution once (it takes the execution's lock).
+    #[cold]
+    #[inline(never)]
+    fn learn_kind(&mut self, t: usize) -> u64 {
+        if self.kinds.len() <= t {
+            self.kinds.resize(t + 1, None);
+        }
+        let kind = if rt::in_execution() {
+            rt::with(|e| e.thread_kind(t))
+        } else {
+            0
+        };
+        self.kinds[t] = Some(kind);
+        kind
+    }
+
+    /// How many accesses thread `t` made to `object` so far.
+    fn rank(&self, t: usize, object: u64) -> u32 {
+        self.counts.get(t).map_or(0, |c| {
+            c.iter().find(|(o, _)| *o == object).map_or(0, |(_, n)| *n)
+        })
+    }
+
+    fn site(&mut self, t: usize, op: Op) -> Site {
+        Site {
+            kind: self.kind(t),
+            object: op.object,
+            nth: self.rank(t, op.object),
+        }
+    }
+
+    /// Count one more access of thread `t` to `object`: its rank, before this one.
+    fn count(&mut self, t: usize, object: u64) -> u32 {
+        if self.counts.len() <= t {
+            self.counts.resize_with(t + 1, Vec::new);
+        }
+        let c = &mut self.counts[t];
+        match c.iter_mut().find(|(o, _)| *o == object) {
+            Some((_, n)) => {
+                *n += 1;
+                *n - 1
+            }
+            None => {
+                c.push((object, 1));
+                0
+            }
+        }
+    }
+
+    fn last_write(&self, object: u64) -> Option<Site> {
+        match near(object) {
+            Some(i) => self.last_write.get(i).copied().flatten(),
+            None => self.last_write_far.get(&object).copied(),
+        }
+    }
+
+    fn wrote(&mut self, object: u64, site: Site) {
+        match near(object) {
+            Some(i) => {
+                if self.last_write.len() <= i {
+                    self.last_write.resize(i + 1, None);
+                }
+                self.last_write[i] = Some(site);
+            }
+            None => {
+                self.last_write_far.insert(object, site);
+            }
+        }
+    }
+
+    /// What each pending constraint holds back this step: one lookup of its object's last
+    /// write per constraint, not one per thread asked.
+    pub(super) fn stand(&mut self) {
+        if self.stood == Some(self.version) {
+            return;
+        }
+        self.stood = Some(self.version);
+        self.holds.clear();
+        for &(c, standing) in &self.constraints {
+            if standing == Standing::Pending {
+                let last = self.last_write(c.read.object);
+                self.holds.push(Hold {
+                    constraint: c,
+                    read_waits: c.write.is_some() && last != c.write,
+                    writes_wait: last == c.write,
+                });
+            }
+        }
+    }
+
+    /// Whether thread `t`, about to do its next operation (in `ops`), is held back by a
+    /// pending constraint (as [`Run::stand`] found them this step).
+    ///
+    /// The kept verdict inline, the rest out of line: so the pick's question stays small
+    /// enough to be inlined into its loop.
+    #[inline]
+    pub(super) fn held_back(&mut self, t: usize, ops: &NextOps) -> bool {
+        match self.verdicts.get(t) {
+            Some(&v) if v >> 1 == u64::from(self.version) => v & 1 != 0,
+            _ => self.judge(t, ops.of(t)),
+        }
+    }
+
+    /// [`Run::held_back`] with no verdict kept for this version.
+    #[inline(never)]
+    fn judge(&mut self, t: usize, op: Option<Op>) -> bool {
+        let held = op.is_some_and(|op| {
+            self.holds
+                .iter()
+                .any(|h| h.constraint.read.object == op.object)
+                && self.weigh(t, op)
+        });
+        if self.verdicts.len() <= t {
+            self.verdicts.resize(t + 1, STALE);
+        }
+        self.verdicts[t] = u64::from(self.version) << 1 | u64::from(held);
+        held
+    }
+
+    /// Thread `t` ran: its next operation, and its rank at the last one's object, moved.
+    #[inline]
+    pub(super) fn forget(&mut self, t: usize) {
+        if let Some(v) = self.verdicts.get_mut(t) {
+            *v = STALE;
+        }
+    }
+
+    /// [`Run::held_back`] worked out, for a thread whose object a pending constraint names.
+    fn weigh(&mut self, t: usize, op: Op) -> bool {
+        let site = self.site(t, op);
+        self.holds.iter().any(|h| {
+            let c = h.constraint;
+            if c.read.object != op.object {
+                false
+            } else if c.read == site {
+                // The read waits for its write (an initial-value read can no longer wait).
+                op.access.reads() && h.read_waits
+            } else {
+                // Another write would overwrite what the read has yet to read.
+                op.access.writes() && h.writes_wait && Some(site) != c.write
+            }
+        })
+    }
+
+    /// Thread `t` did `op`: count it, note what it read from and wrote.
+    pub(super) fn ran(&mut self, t: usize, op: Op, seen: &mut Set<ReadsFrom>) {
+        if self
+            .constraints
+            .iter()
+            .any(|(c, s)| *s == Standing::Pending && c.read.object == op.object)
+        {
+            self.version = self.version.wrapping_add(1);
+        }
+        let site = Site {
+            kind: self.kind(t),
+            object: op.object,
+            nth: self.count(t, op.object),
+        };
+        if op.access.reads() {
+            let pair = ReadsFrom {
+                write: self.last_write(op.object),
+                read: site,
+            };
+            self.new_pair |= seen.insert(pair);
+            for (c, s) in &mut self.constraints {
+                if c.read == site {
+                    *s = Standing::Settled;
+                }
+            }
+            self.reads.push(site);
+        }
+        if op.access.writes() {
+            self.wrote(op.object, site);
+            self.writes.push(site);
+        }
+    }
+}
+
+/// Object ids from here up are external systems' keys, not indices (see [`Run::last_write`]).
+const FAR_OBJECTS: u64 = 1 << 20;
+
+/// A facade object's index into the per-object tables, or `None` for an external key.
+#[inline]
+fn near(object: u64) -> Option<usize> {
+    (object < FAR_OBJECTS).then_some(object as usize)
+}

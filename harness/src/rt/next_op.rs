@@ -201,18 +201,28 @@ pub(crate) fn external_key(name: &str) -> u64 {
 }
 
 impl Execution {
-    /// A hash of thread `t`'s name without its digits: `setter-3` and `setter-71` are one kind
-    /// of thread. racecheck's spawn records no call site, so a name is what tells a thread's
-    /// role. Unnamed threads (`thread-N`) are all one kind.
-    pub(crate) fn thread_kind(&self, t: usize) -> u64 {
+    /// Each thread's kind, for the threads from `kinds.len()` on: a hash of its name without
+    /// its digits, so `setter-3` and `setter-71` are one kind of thread. racecheck's spawn
+    /// records no call site, so a name is what tells a thread's role. Unnamed threads
+    /// (`thread-N`) are all one kind, [`unnamed_kind`]'s. Every thread at once: one lock of
+    /// the execution where one per thread cost more than the hashing.
+    pub(crate) fn thread_kinds(&self, kinds: &mut Vec<u64>) {
         use std::hash::Hasher;
         let s = self.lock();
-        let mut h = crate::fnv::Fnv::new();
-        if let Some(Some(name)) = s.thread_names.get(t) {
-            h.write_without_digits(name.as_bytes());
+        for name in s.thread_names.iter().skip(kinds.len()) {
+            let mut h = crate::fnv::Fnv::new();
+            if let Some(name) = name {
+                h.write_without_digits(name.as_bytes());
+            }
+            kinds.push(h.finish());
         }
-        h.finish()
     }
+}
+
+/// The kind of an unnamed thread, or of one the execution does not know.
+pub(crate) fn unnamed_kind() -> u64 {
+    use std::hash::Hasher;
+    crate::fnv::Fnv::new().finish()
 }
 
 #[cfg(test)]

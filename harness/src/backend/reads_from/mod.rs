@@ -5,7 +5,7 @@
 //! initial value, before any write) between operations on one object; a lock acquisition
 //! counts as a read and a write of its mutex, so lock order is a reads-from constraint too.
 //! Operations are named abstractly, by the kind of their thread (its name without digits, see
-//! `Execution::thread_kind`), their object and their rank among that thread's accesses to it,
+//! `Execution::thread_kinds`), their object and their rank among that thread's accesses to it,
 //! so 99 threads of one kind share one name and one constraint steers any of them. A lock a
 //! thread tried and blocked on is not an access until it takes it: ranks count what a thread
 //! did, so a name means the same operation in every execution.
@@ -26,7 +26,7 @@ use super::next_ops::NextOps;
 use super::pos::Priorities;
 use super::rng::Rng;
 use super::word_hash::Set;
-use run::{Run, Standing};
+use run::Run;
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 use std::hash::{Hash, Hasher};
 
@@ -194,11 +194,8 @@ impl Scheduler for ReadsFromScheduler {
         self.ops.start();
         self.priorities.clear();
         self.picked_lock = None;
-        self.run.constraints = self
-            .next_constraints()
-            .into_iter()
-            .map(|c| (c, Standing::Pending))
-            .collect();
+        let constraints = self.next_constraints();
+        self.run.start(constraints);
         Some(Schedule::new(0))
     }
 
@@ -233,7 +230,6 @@ impl Scheduler for ReadsFromScheduler {
             }
         }
         let (ops, run) = (&self.ops, &mut self.run);
-        run.stand();
         // Two picks, not one asking whether anything is pending: without constraints the
         // question is inlined away, with them it is a call per thread asked.
         let picked = if run.holds.is_empty() {

@@ -7,7 +7,7 @@ use super::{ReadsFrom, Site};
 use crate::rt::{self, next_op::Op};
 
 /// A pending constraint at one step: whether its read, and other writes to its object, wait.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) struct Hold {
     constraint: ReadsFrom,
     /// Its read waits: its write (not the initial value) is not the object's last one yet.
@@ -31,11 +31,12 @@ const STALE: u64 = u64::MAX;
 #[derive(Default)]
 pub(super) struct Run {
     pub(super) constraints: Vec<(ReadsFrom, Standing)>,
-    /// The pending constraints as they stand (see [`Run::stand`]), at `version`.
+    /// The pending constraints as they stand (see [`Run::restand`]).
     pub(super) holds: Vec<Hold>,
-    stood: Option<u32>,
-    /// Bumped whenever what holds a thread back may have changed: an access to an object a
-    /// pending constraint names (its last write, a thread's rank there, a settled constraint).
+    /// The last `holds`' memory, for the next.
+    spare: Vec<Hold>,
+    /// Bumped whenever `holds` changes: what holds a thread back is `holds` and the thread's
+    /// own next operation and rank, which move only when it runs.
     version: u32,
     /// Per thread: its last held-back answer and the version it was for, as
     /// `version << 1 | held` ([`STALE`]: none). A thread kept waiting is asked at every step;
@@ -43,7 +44,9 @@ pub(super) struct Run {
     /// when it runs, and then [`Run::forget`] drops the answer: so a kept one is checked
     /// with one word, not against the operation it was for.
     verdicts: Vec<u64>,
-    kinds: Vec<Option<u64>>,
+    /// Per thread: its kind (see `Execution::thread_kinds`), learned for every thread there
+    /// is at the first ask past the end.
+    kinds: Vec<u64>,
     /// Per thread: how many accesses it made to each object it touched, (object, count).
     /// A thread touches few objects, so a scan beats a table.
     counts: Vec<Vec<(u64, u32)>>,
@@ -62,7 +65,7 @@ impl Run {
     /// Empty for the next execution, keeping the tables' memory.
     pub(super) fn clear(&mut self) {
         self.constraints.clear();
-        self.stood = None;
+        self.holds.clear();
         self.version = self.version.wrapping_add(1);
         self.verdicts.clear();
         self.kinds.clear();
@@ -79,25 +82,24 @@ impl Run {
     #[inline]
     fn kind(&mut self, t: usize) -> u64 {
         match self.kinds.get(t) {
-            Some(&Some(kind)) => kind,
-            _ => self.learn_kind(t),
+            Some(&kind) => kind,
+            None => self.learn_kinds(t),
         }
     }
 
-    /// Thread `t`'s kind, asked of the execution once (it takes the execution's lock).
+    /// Thread `t`'s kind, with every thread's the execution knows and this record does not
+    /// (it takes the execution's lock).
     #[cold]
     #[inline(never)]
-    fn learn_kind(&mut self, t: usize) -> u64 {
-        if self.kinds.len() <= t {
-            self.kinds.resize(t + 1, None);
+    fn learn_kinds(&mut self, t: usize) -> u64 {
+        if !rt::in_execution() {
+            return 0;
         }
-        let kind = if rt::in_execution() {
-            rt::with(|e| e.thread_kind(t))
-        } else {
-            0
-        };
-        self.kinds[t] = Some(kind);
-        kind
+        rt::with(|e| e.thread_kinds(&mut self.kinds));
+        self.kinds
+            .get(t)
+            .copied()
+            .unwrap_or_else(rt::next_op::unnamed_kind)
     }
 
     /// How many accesses thread `t` made to `object` so far.
@@ -154,28 +156,38 @@ impl Run {
         }
     }
 
-    /// What each pending constraint holds back this step: one lookup of its object's last
-    /// write per constraint, not one per thread asked.
-    pub(super) fn stand(&mut self) {
-        if self.stood == Some(self.version) {
-            return;
-        }
-        self.stood = Some(self.version);
-        self.holds.clear();
+    /// A new execution's abstract schedule: every constraint pending.
+    pub(super) fn start(&mut self, constraints: Vec<ReadsFrom>) {
+        self.constraints.clear();
+        self.constraints
+            .extend(constraints.into_iter().map(|c| (c, Standing::Pending)));
+        self.restand();
+    }
+
+    /// What each pending constraint holds back now, and whether that changed: one lookup of
+    /// its object's last write per constraint, after an access to its object, not one per
+    /// thread asked. Most accesses move nothing a verdict depends on (a second writer of the
+    /// same site, say): only a change drops every verdict.
+    fn restand(&mut self) -> bool {
+        let mut holds = std::mem::take(&mut self.spare);
+        holds.clear();
         for &(c, standing) in &self.constraints {
             if standing == Standing::Pending {
                 let last = self.last_write(c.read.object);
-                self.holds.push(Hold {
+                holds.push(Hold {
                     constraint: c,
                     read_waits: c.write.is_some() && last != c.write,
                     writes_wait: last == c.write,
                 });
             }
         }
+        let changed = holds != self.holds;
+        self.spare = std::mem::replace(&mut self.holds, holds);
+        changed
     }
 
     /// Whether thread `t`, about to do its next operation (in `ops`), is held back by a
-    /// pending constraint (as [`Run::stand`] found them this step).
+    /// pending constraint (as [`Run::restand`] found them).
     ///
     /// The kept verdict inline, the rest out of line: so the pick's question stays small
     /// enough to be inlined into its loop.
@@ -230,13 +242,10 @@ impl Run {
 
     /// Thread `t` did `op`: count it, note what it read from and wrote.
     pub(super) fn ran(&mut self, t: usize, op: Op, seen: &mut Set<ReadsFrom>) {
-        if self
-            .constraints
+        let constrained = self
+            .holds
             .iter()
-            .any(|(c, s)| *s == Standing::Pending && c.read.object == op.object)
-        {
-            self.version = self.version.wrapping_add(1);
-        }
+            .any(|h| h.constraint.read.object == op.object);
         let site = Site {
             kind: self.kind(t),
             object: op.object,
@@ -258,6 +267,9 @@ impl Run {
         if op.access.writes() {
             self.wrote(op.object, site);
             self.writes.push(site);
+        }
+        if constrained && self.restand() {
+            self.version = self.version.wrapping_add(1);
         }
     }
 }

@@ -78,8 +78,8 @@ impl NextOps {
             .then_some(announced.locks_taken())
     }
 
-    /// Whether thread `t`'s next operation races with `op`: `of(t)` and [`Op::conflicts`]
-    /// in one, without decoding the entry.
+    /// Whether thread `t`'s next operation races with `op` (one object, one of the two
+    /// writes), read from its entry without decoding it into an `Op`.
     #[inline]
     pub(super) fn conflicts(&self, t: usize, op: Op) -> bool {
         if cfg!(debug_assertions) {

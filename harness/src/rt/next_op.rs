@@ -45,7 +45,7 @@ pub(crate) struct Op {
 ///
 /// Two plain words, not the fields themselves: a scheduler copies an entry at every step, and
 /// a struct with padding (an `Option<Op>`, a flag, a count) was copied in pieces of mixed
-/// widths whose reload stalled on store forwarding (a fifth of POS's step in `perf`).
+/// widths whose reload stalled on store forwarding (a quarter of POS's step in `perf`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Announced {
     /// The next operation's object, when `meta` names an access.

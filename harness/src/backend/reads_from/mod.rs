@@ -231,7 +231,8 @@ impl Scheduler for ReadsFromScheduler {
         }
         let (ops, run) = (&self.ops, &mut self.run);
         // Two picks, not one asking whether anything is pending: without constraints the
-        // question is inlined away, with them it is a call per thread asked.
+        // question is inlined away; with them every runnable thread is asked, in one pass
+        // that does not branch on the priorities.
         let picked = if run.holds.is_empty() {
             self.priorities.pick(runnable, ops, |_| true)
         } else {

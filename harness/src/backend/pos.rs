@@ -72,14 +72,10 @@ impl Priorities {
         }
     }
 
-    /// The runnable thread with the highest priority among those `allowed`, else among all.
-    /// Ties (equal 64-bit draws) go to the lower id.
-    pub(super) fn pick(
-        &mut self,
-        runnable: &[&Task],
-        ops: &NextOps,
-        mut allowed: impl FnMut(usize) -> bool,
-    ) -> Option<TaskId> {
+    /// The runnable thread with the highest priority. Ties (equal 64-bit draws) go to the
+    /// lower id. Inlined, as it was when it took a closure: called at every step.
+    #[inline]
+    pub(super) fn pick(&mut self, runnable: &[&Task], ops: &NextOps) -> Option<TaskId> {
         let prio = &self.prio[..];
         // Whether thread `t`, of priority `p`, ranks above thread `b`, of priority `q`.
         let above = |(p, t): (u64, usize), (q, b): (u64, usize)| p > q || (p == q && t < b);
@@ -93,52 +89,41 @@ impl Priorities {
                 top = r;
             }
         }
-        let top = top.1;
-        // The best of all first: when it is allowed (most steps) it is the best allowed, and
-        // `allowed`, which may cost a scan of the constraints, is asked once. Else only
-        // threads that rank above the best allowed one so far are asked.
-        let t = if allowed(top) {
-            top
-        } else {
-            let mut best = None;
-            for task in runnable {
-                let t = usize::from(task.id());
-                let r = (prio[t], t);
-                if t != top && best.is_none_or(|b| above(r, b)) && allowed(t) {
-                    best = Some(r);
-                }
-            }
-            best.map_or(top, |(_, t)| t)
-        };
-        self.ran = Some((t, ops.of(t)));
-        Some(TaskId::from(t))
+        Some(self.chose(top.1, ops))
     }
 
-    /// [`Priorities::pick`] asking every runnable thread whether it is allowed, for when many
-    /// may not be (reads-from's held-back threads). One pass, and no branch on the random
-    /// priorities: each thread's rank is one 128-bit word (allowed, then priority, then the
-    /// lower id), and the greatest wins. When none is allowed, the greatest is the best of
-    /// all, as `pick` falls back to. The same thread as `pick`, with the comparisons a
-    /// predictor cannot learn done by `cmov`.
+    /// The runnable thread with the highest priority among those `allowed`, else among all,
+    /// ties to the lower id as in [`Priorities::pick`]: for when many may not be allowed
+    /// (reads-from's held-back threads). Every runnable thread is asked, so the question must
+    /// be cheap. One pass, and no branch on the random priorities: each thread's rank is one
+    /// 128-bit word (allowed, then priority, then the lower id), and the greatest wins, by
+    /// `cmov`. When none is allowed, the greatest is the best of all. (For the best of all
+    /// alone, `pick`'s branches cost less: they are well predicted there.)
     pub(super) fn pick_ranked(
         &mut self,
         runnable: &[&Task],
         ops: &NextOps,
         mut allowed: impl FnMut(usize) -> bool,
     ) -> Option<TaskId> {
+        const ID: u64 = u64::MAX >> 1;
+        runnable.first()?;
         let prio = &self.prio[..];
         let mut best = 0u128;
         for task in runnable {
             let t = usize::from(task.id());
             let rank = u128::from(allowed(t)) << 127
                 | u128::from(prio[t]) << 63
-                | u128::from(!(t as u64) & (u64::MAX >> 1));
+                | u128::from(!(t as u64) & ID);
             best = best.max(rank);
         }
-        runnable.first()?;
-        let t = (!(best as u64) & (u64::MAX >> 1)) as usize;
+        Some(self.chose((!(best as u64) & ID) as usize, ops))
+    }
+
+    /// Thread `t` is picked: noted with the operation it is about to do.
+    #[inline]
+    fn chose(&mut self, t: usize, ops: &NextOps) -> TaskId {
         self.ran = Some((t, ops.of(t)));
-        Some(TaskId::from(t))
+        TaskId::from(t)
     }
 
     /// A yielding thread gives way: its priority is drawn again.
@@ -192,7 +177,7 @@ impl Scheduler for PosScheduler {
                 self.priorities.yielded(usize::from(c), &mut self.rng);
             }
         }
-        self.priorities.pick(runnable, &self.ops, |_| true)
+        self.priorities.pick(runnable, &self.ops)
     }
 
     fn next_u64(&mut self) -> u64 {

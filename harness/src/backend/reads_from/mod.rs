@@ -230,11 +230,10 @@ impl Scheduler for ReadsFromScheduler {
             }
         }
         let (ops, run) = (&self.ops, &mut self.run);
-        // Two picks, not one asking whether anything is pending: without constraints the
-        // question is inlined away; with them every runnable thread is asked, in one pass
-        // that does not branch on the priorities.
+        // Without pending constraints, the best of all; with them, the best not held back,
+        // every runnable thread asked.
         let picked = if run.holds.is_empty() {
-            self.priorities.pick(runnable, ops, |_| true)
+            self.priorities.pick(runnable, ops)
         } else {
             self.priorities
                 .pick_ranked(runnable, ops, |t| !run.held_back(t, ops))

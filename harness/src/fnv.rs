@@ -13,9 +13,7 @@ impl Fnv {
     pub fn new() -> Self {
         Fnv(OFFSET)
     }
-}
 
-impl Fnv {
     /// `bytes` without their ASCII digits, as `write` would take them. Without a branch per
     /// byte: where digits end a name (`setter-17`), a branch mispredicted at each switch.
     pub(crate) fn write_without_digits(&mut self, bytes: &[u8]) {

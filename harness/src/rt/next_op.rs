@@ -55,6 +55,7 @@ pub(crate) struct Announced {
     meta: u64,
 }
 
+const LOCKS_TAKEN: u64 = u32::MAX as u64;
 const ACCESS_SHIFT: u32 = 32;
 const WAITS_FOR_LOCK: u64 = 1 << 34;
 
@@ -101,9 +102,14 @@ impl Announced {
     fn set_next(&mut self, op: Option<Op>, waits_for_lock: bool) {
         let code = op.map_or(0, |op| op.access as u64);
         self.object = op.map_or(0, |op| op.object);
-        self.meta = u64::from(self.locks_taken())
+        self.meta = self.meta & LOCKS_TAKEN
             | code << ACCESS_SHIFT
             | if waits_for_lock { WAITS_FOR_LOCK } else { 0 };
+    }
+
+    /// One more mutex taken.
+    fn count_lock(&mut self) {
+        self.meta = self.meta & !LOCKS_TAKEN | u64::from(self.locks_taken().wrapping_add(1));
     }
 }
 
@@ -163,7 +169,7 @@ pub(crate) fn took_lock(me: usize) {
     if WATCHING.get() {
         update(me, |a| {
             a.set_next(None, false);
-            a.meta = (a.meta & !u64::from(u32::MAX)) | u64::from(a.locks_taken().wrapping_add(1));
+            a.count_lock();
         });
     }
 }
@@ -207,22 +213,25 @@ impl Execution {
     /// (`thread-N`) are all one kind, [`unnamed_kind`]'s. Every thread at once: one lock of
     /// the execution where one per thread cost more than the hashing.
     pub(crate) fn thread_kinds(&self, kinds: &mut Vec<u64>) {
-        use std::hash::Hasher;
         let s = self.lock();
-        for name in s.thread_names.iter().skip(kinds.len()) {
-            let mut h = crate::fnv::Fnv::new();
-            if let Some(name) = name {
-                h.write_without_digits(name.as_bytes());
-            }
-            kinds.push(h.finish());
-        }
+        let names = s.thread_names.iter().skip(kinds.len());
+        kinds.extend(names.map(|name| kind_of(name.as_deref())));
     }
 }
 
 /// The kind of an unnamed thread, or of one the execution does not know.
 pub(crate) fn unnamed_kind() -> u64 {
+    kind_of(None)
+}
+
+/// A thread's kind from its name (see [`Execution::thread_kinds`]).
+fn kind_of(name: Option<&str>) -> u64 {
     use std::hash::Hasher;
-    crate::fnv::Fnv::new().finish()
+    let mut h = crate::fnv::Fnv::new();
+    if let Some(name) = name {
+        h.write_without_digits(name.as_bytes());
+    }
+    h.finish()
 }
 
 #[cfg(test)]

@@ -119,7 +119,7 @@ impl ReadsFromScheduler {
         let run = &mut self.run;
         if run.new_pair && !run.reads.is_empty() {
             let kept = Kept {
-                constraints: run.constraints.iter().map(|(c, _)| *c).collect(),
+                constraints: run.constraints().collect(),
                 reads: first_of_each(&run.reads),
                 writes: first_of_each(&run.writes),
             };

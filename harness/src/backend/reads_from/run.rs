@@ -18,7 +18,7 @@ pub(super) struct Hold {
 
 /// Where a constraint stands in the running execution.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Standing {
+enum Standing {
     Pending,
     /// Its read happened, reading from its write, or from another: done either way.
     Settled,
@@ -30,7 +30,7 @@ const STALE: u64 = u64::MAX;
 /// The running execution's record.
 #[derive(Default)]
 pub(super) struct Run {
-    pub(super) constraints: Vec<(ReadsFrom, Standing)>,
+    constraints: Vec<(ReadsFrom, Standing)>,
     /// The pending constraints as they stand (see [`Run::restand`]).
     pub(super) holds: Vec<Hold>,
     /// The last `holds`' memory, for the next.
@@ -154,6 +154,11 @@ impl Run {
                 self.last_write_far.insert(object, site);
             }
         }
+    }
+
+    /// The abstract schedule this execution runs under.
+    pub(super) fn constraints(&self) -> impl Iterator<Item = ReadsFrom> + '_ {
+        self.constraints.iter().map(|&(c, _)| c)
     }
 
     /// A new execution's abstract schedule: every constraint pending.

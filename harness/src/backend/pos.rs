@@ -19,8 +19,22 @@ use super::rng::Rng;
 use crate::rt::next_op::Op;
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 
+/// The flag of a priority word (see [`Priorities`]): the thread may run.
+const ALLOWED: u64 = 1 << 63;
+
+/// A fresh priority, the thread's flag kept.
+#[inline(always)]
+fn redrawn(old: u64, rng: &mut Rng) -> u64 {
+    (rng.next_u64() >> 1) | (old & ALLOWED)
+}
+
 /// The priorities of each thread's pending event: the part POS and the reads-from scheduler
 /// share.
+///
+/// A priority is a 63-bit draw under one flag, [`ALLOWED`], set while the thread may run: POS
+/// never clears it, the reads-from scheduler clears it for the threads its constraints hold
+/// back. So the greatest word is the best allowed thread, or the best of all when none is,
+/// and one pick serves both, with no question asked per thread per step.
 #[derive(Default)]
 pub(super) struct Priorities {
     prio: Vec<u64>,
@@ -56,24 +70,25 @@ impl Priorities {
         if let Some(last) = runnable.last() {
             let last = usize::from(last.id());
             while self.prio.len() <= last {
-                self.prio.push(rng.next_u64());
+                self.prio.push((rng.next_u64() >> 1) | ALLOWED);
             }
         }
         let Some((t, op)) = ran else { return };
         if let Some(p) = self.prio.get_mut(t) {
-            *p = rng.next_u64();
+            *p = redrawn(*p, rng);
         }
         let Some(op) = op else { return };
         for u in runnable {
             let u = usize::from(u.id());
             if u != t && ops.conflicts(u, op) {
-                self.prio[u] = rng.next_u64();
+                self.prio[u] = redrawn(self.prio[u], rng);
             }
         }
     }
 
-    /// The runnable thread with the highest priority. Ties (equal 64-bit draws) go to the
-    /// lower id. Inlined, as it was when it took a closure: called at every step.
+    /// The runnable thread with the highest priority word: the best allowed, else the best of
+    /// all (see [`Priorities`]). Ties (equal 63-bit draws) go to the lower id. Inlined, as it
+    /// was when it took a closure: called at every step.
     #[inline]
     pub(super) fn pick(&mut self, runnable: &[&Task], ops: &NextOps) -> Option<TaskId> {
         let prio = &self.prio[..];
@@ -92,31 +107,17 @@ impl Priorities {
         Some(self.chose(top.1, ops))
     }
 
-    /// The runnable thread with the highest priority among those `allowed`, else among all,
-    /// ties to the lower id as in [`Priorities::pick`]: for when many may not be allowed
-    /// (reads-from's held-back threads). Every runnable thread is asked, so the question must
-    /// be cheap. One pass, and no branch on the random priorities: each thread's rank is one
-    /// 128-bit word (allowed, then priority, then the lower id), and the greatest wins, by
-    /// `cmov`. When none is allowed, the greatest is the best of all. (For the best of all
-    /// alone, `pick`'s branches cost less: they are well predicted there.)
-    pub(super) fn pick_ranked(
-        &mut self,
-        runnable: &[&Task],
-        ops: &NextOps,
-        mut allowed: impl FnMut(usize) -> bool,
-    ) -> Option<TaskId> {
-        const ID: u64 = u64::MAX >> 1;
-        runnable.first()?;
-        let prio = &self.prio[..];
-        let mut best = 0u128;
-        for task in runnable {
-            let t = usize::from(task.id());
-            let rank = u128::from(allowed(t)) << 127
-                | u128::from(prio[t]) << 63
-                | u128::from(!(t as u64) & ID);
-            best = best.max(rank);
+    /// How many threads have a priority: every thread seen runnable so far.
+    pub(super) fn len(&self) -> usize {
+        self.prio.len()
+    }
+
+    /// Whether thread `t` may run (see [`Priorities`]); its draw stays.
+    #[inline]
+    pub(super) fn allow(&mut self, t: usize, allowed: bool) {
+        if let Some(p) = self.prio.get_mut(t) {
+            *p = (*p & !ALLOWED) | (u64::from(allowed) << 63);
         }
-        Some(self.chose((!(best as u64) & ID) as usize, ops))
     }
 
     /// Thread `t` is picked: noted with the operation it is about to do.
@@ -129,7 +130,7 @@ impl Priorities {
     /// A yielding thread gives way: its priority is drawn again.
     pub(super) fn yielded(&mut self, t: usize, rng: &mut Rng) {
         if let Some(p) = self.prio.get_mut(t) {
-            *p = rng.next_u64();
+            *p = redrawn(*p, rng);
         }
     }
 }

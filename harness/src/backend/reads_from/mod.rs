@@ -206,40 +206,46 @@ impl Scheduler for ReadsFromScheduler {
         is_yielding: bool,
     ) -> Option<TaskId> {
         let ran = self.priorities.take_ran();
-        self.ops
-            .refresh(ran.map(|(t, _)| t), current.map(usize::from));
-        if let Some((t, _)) = ran {
-            self.run.forget(t);
-            if let Some(c) = current {
-                self.run.forget(usize::from(c));
-            }
-        }
+        let current = current.map(usize::from);
+        self.ops.refresh(ran.map(|(t, _)| t), current);
+        let mut moved = false;
         if let Some((t, Some(op))) = ran {
             let blocked = self
                 .picked_lock
                 .is_some_and(|(p, n)| p == t && self.ops.locks_taken(t) == n);
             if !blocked {
-                self.run.ran(t, op, &mut self.seen);
+                moved = self.run.ran(t, op, &mut self.seen);
             }
         }
         self.priorities
             .after_step(ran, runnable, &self.ops, &mut self.rng);
         if is_yielding {
             if let Some(c) = current {
-                self.priorities.yielded(usize::from(c), &mut self.rng);
+                self.priorities.yielded(c, &mut self.rng);
             }
         }
-        let (ops, run) = (&self.ops, &mut self.run);
-        // Without pending constraints, the best of all; with them, the best not held back,
-        // every runnable thread asked.
-        let picked = if run.holds.is_empty() {
-            self.priorities.pick(runnable, ops)
-        } else {
-            self.priorities
-                .pick_ranked(runnable, ops, |t| !run.held_back(t, ops))
-        }?;
+        // Who may run: every thread asked again if what the constraints hold back moved,
+        // else only those whose next operation may have (the one that ran, and shuttle's
+        // current one). Nothing is held while no constraint is pending, and every flag was
+        // set when the last one settled.
+        if moved {
+            for u in 0..self.priorities.len() {
+                let held = self.run.held_back(u, self.ops.of(u));
+                self.priorities.allow(u, !held);
+            }
+        } else if !self.run.holds.is_empty() {
+            let stepped = ran.map_or(current.unwrap_or(0), |(t, _)| t);
+            for u in [Some(stepped), current.filter(|&c| c != stepped)]
+                .into_iter()
+                .flatten()
+            {
+                let held = self.run.held_back(u, self.ops.of(u));
+                self.priorities.allow(u, !held);
+            }
+        }
+        let picked = self.priorities.pick(runnable, &self.ops)?;
         let t = usize::from(picked);
-        self.picked_lock = ops.lock_wait(t).map(|n| (t, n));
+        self.picked_lock = self.ops.lock_wait(t).map(|n| (t, n));
         Some(picked)
     }
 

@@ -1,7 +1,6 @@
 //! The running execution's record, for the reads-from scheduler: what each thread did to
 //! each object, the last write of each, and which threads the pending constraints hold back.
 
-use super::super::next_ops::NextOps;
 use super::super::word_hash::{Map, Set};
 use super::{ReadsFrom, Site};
 use crate::rt::{self, next_op::Op};
@@ -24,9 +23,6 @@ enum Standing {
     Settled,
 }
 
-/// No verdict kept (see [`Run::verdicts`]): no version shifted left is all ones.
-const STALE: u64 = u64::MAX;
-
 /// The running execution's record.
 #[derive(Default)]
 pub(super) struct Run {
@@ -35,15 +31,6 @@ pub(super) struct Run {
     pub(super) holds: Vec<Hold>,
     /// The last `holds`' memory, for the next.
     spare: Vec<Hold>,
-    /// Bumped whenever `holds` changes: what holds a thread back is `holds` and the thread's
-    /// own next operation and rank, which move only when it runs.
-    version: u32,
-    /// Per thread: its last held-back answer and the version it was for, as
-    /// `version << 1 | held` ([`STALE`]: none). A thread kept waiting is asked at every step;
-    /// until something it depends on moves, the answer stands. Its own operation moves only
-    /// when it runs, and then [`Run::forget`] drops the answer: so a kept one is checked
-    /// with one word, not against the operation it was for.
-    verdicts: Vec<u64>,
     /// Per thread: its kind (see `Execution::thread_kinds`), learned for every thread there
     /// is at the first ask past the end.
     kinds: Vec<u64>,
@@ -66,8 +53,6 @@ impl Run {
     pub(super) fn clear(&mut self) {
         self.constraints.clear();
         self.holds.clear();
-        self.version = self.version.wrapping_add(1);
-        self.verdicts.clear();
         self.kinds.clear();
         for c in &mut self.counts {
             c.clear();
@@ -171,8 +156,8 @@ impl Run {
 
     /// What each pending constraint holds back now, and whether that changed: one lookup of
     /// its object's last write per constraint, after an access to its object, not one per
-    /// thread asked. Most accesses move nothing a verdict depends on (a second writer of the
-    /// same site, say): only a change drops every verdict.
+    /// thread asked. Most accesses move nothing a thread's answer depends on (a second writer
+    /// of the same site, say): only a change has every thread asked again.
     fn restand(&mut self) -> bool {
         let mut holds = std::mem::take(&mut self.spare);
         holds.clear();
@@ -191,44 +176,22 @@ impl Run {
         changed
     }
 
-    /// Whether thread `t`, about to do its next operation (in `ops`), is held back by a
-    /// pending constraint (as [`Run::restand`] found them).
-    ///
-    /// The kept verdict inline, the rest out of line: so the pick's question stays small
-    /// enough to be inlined into its loop.
+    /// Whether thread `t`, about to do `op`, is held back by a pending constraint (as
+    /// [`Run::restand`] found them). The answer moves only when `holds` does, or when `t`
+    /// runs (its operation and its rank move): the scheduler asks then, not at every pick.
+    /// Inlined up to [`Run::weigh`]: most threads' objects no constraint names.
     #[inline]
-    pub(super) fn held_back(&mut self, t: usize, ops: &NextOps) -> bool {
-        match self.verdicts.get(t) {
-            Some(&v) if v >> 1 == u64::from(self.version) => v & 1 != 0,
-            _ => self.judge(t, ops.of(t)),
-        }
-    }
-
-    /// [`Run::held_back`] with no verdict kept for this version.
-    #[inline(never)]
-    fn judge(&mut self, t: usize, op: Option<Op>) -> bool {
-        let held = op.is_some_and(|op| {
+    pub(super) fn held_back(&mut self, t: usize, op: Option<Op>) -> bool {
+        op.is_some_and(|op| {
             self.holds
                 .iter()
                 .any(|h| h.constraint.read.object == op.object)
                 && self.weigh(t, op)
-        });
-        if self.verdicts.len() <= t {
-            self.verdicts.resize(t + 1, STALE);
-        }
-        self.verdicts[t] = u64::from(self.version) << 1 | u64::from(held);
-        held
-    }
-
-    /// Thread `t` ran: its next operation, and its rank at the last one's object, moved.
-    #[inline]
-    pub(super) fn forget(&mut self, t: usize) {
-        if let Some(v) = self.verdicts.get_mut(t) {
-            *v = STALE;
-        }
+        })
     }
 
     /// [`Run::held_back`] worked out, for a thread whose object a pending constraint names.
+    #[inline(never)]
     fn weigh(&mut self, t: usize, op: Op) -> bool {
         let site = self.site(t, op);
         self.holds.iter().any(|h| {
@@ -245,8 +208,9 @@ impl Run {
         })
     }
 
-    /// Thread `t` did `op`: count it, note what it read from and wrote.
-    pub(super) fn ran(&mut self, t: usize, op: Op, seen: &mut Set<ReadsFrom>) {
+    /// Thread `t` did `op`: count it, note what it read from and wrote. Whether that moved
+    /// what the pending constraints hold back (see [`Run::restand`]).
+    pub(super) fn ran(&mut self, t: usize, op: Op, seen: &mut Set<ReadsFrom>) -> bool {
         let constrained = self
             .holds
             .iter()
@@ -273,9 +237,7 @@ impl Run {
             self.wrote(op.object, site);
             self.writes.push(site);
         }
-        if constrained && self.restand() {
-            self.version = self.version.wrapping_add(1);
-        }
+        constrained && self.restand()
     }
 }
 

@@ -87,20 +87,19 @@ impl Priorities {
     }
 
     /// The runnable thread with the highest priority word: the best allowed, else the best of
-    /// all (see [`Priorities`]). Ties (equal 63-bit draws) go to the lower id. Inlined, as it
-    /// was when it took a closure: called at every step.
+    /// all (see [`Priorities`]). Ties (equal 63-bit draws) go to the lower id: shuttle lists
+    /// runnable tasks by id, so the first of equals met stays. Inlined, as it was when it took
+    /// a closure: called at every step.
     #[inline]
     pub(super) fn pick(&mut self, runnable: &[&Task], ops: &NextOps) -> Option<TaskId> {
         let prio = &self.prio[..];
-        // Whether thread `t`, of priority `p`, ranks above thread `b`, of priority `q`.
-        let above = |(p, t): (u64, usize), (q, b): (u64, usize)| p > q || (p == q && t < b);
         let mut ranked = runnable.iter().map(|t| {
             let t = usize::from(t.id());
             (prio[t], t)
         });
         let mut top = ranked.next()?;
         for r in ranked {
-            if above(r, top) {
+            if r.0 > top.0 {
                 top = r;
             }
         }

@@ -728,7 +728,7 @@ fn shrink(catalogue: &Catalogue, args: &ShrinkArgs) -> Result<i32, String> {
         .save_beside(&file.with_file_name(format!("{stem}.shrunk.race")))
         .map_err(|e| e.to_string())?;
     println!(
-        "shrunk {} in {} attempts{stopped}\n  before: {}\n  after:  {}\n  outcome: {}\nwrote {}",
+        "shrunk {} in {} attempts{stopped}\n  before: {}\n  after:  {}\n  outcome: {}\nrace file: {}",
         file.display(),
         shrunk.attempts,
         shrunk.before,

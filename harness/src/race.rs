@@ -353,7 +353,7 @@ impl RaceFile {
     }
 
     /// Write to a new file in `dir` named after the race; never overwrites: an existing name
-    /// gets a numbered sibling. Returns the path written.
+    /// gets a numbered sibling (see [`RaceFile::save_beside`]). Returns the path that holds it.
     pub fn save_new(&self, dir: &Path) -> Result<PathBuf, RaceError> {
         let stem = format!(
             "{}.{}.{}",
@@ -365,7 +365,9 @@ impl RaceFile {
     }
 
     /// Write to `path`, or if it exists to the first free `stem.N.race` beside it: never
-    /// overwrites. Returns the path written.
+    /// overwrites. A file on the way that already holds this race, byte for byte, is where it
+    /// stays: a failing test run again saves the same race, and a pile of copies would hide
+    /// the one that differs. Returns the path that holds it.
     pub fn save_beside(&self, path: &Path) -> Result<PathBuf, RaceError> {
         let write_err = |path: &Path, source| RaceError::Write {
             path: path.to_path_buf(),
@@ -376,6 +378,7 @@ impl RaceFile {
             fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
         }
         let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+        let text = self.to_text();
         for n in 1.. {
             let path = if n == 1 {
                 path.to_path_buf()
@@ -388,11 +391,15 @@ impl RaceFile {
                 .open(&path)
             {
                 Ok(mut f) => {
-                    f.write_all(self.to_text().as_bytes())
+                    f.write_all(text.as_bytes())
                         .map_err(|e| write_err(&path, e))?;
                     return Ok(path);
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    if fs::read(&path).is_ok_and(|held| held == text.as_bytes()) {
+                        return Ok(path);
+                    }
+                }
                 Err(e) => return Err(write_err(&path, e)),
             }
         }

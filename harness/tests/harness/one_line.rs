@@ -112,6 +112,15 @@ fn check_pct_fails_on_abba_saves_the_race_and_its_command_replays_it() {
     assert_eq!(race.variant, this_test());
     assert_eq!(race.backend, "pct(d=3)");
     assert_eq!(race.outcome.kind(), OutcomeKind::Deadlock);
+    // Failing again, it saves the same race: where it already is, with no numbered copy.
+    let again = panic_text(|| racecheck::check_pct(transfer_abba, 1000, 3));
+    assert!(
+        again.contains(&format!("race file: {}\n", path.display())),
+        "{again}"
+    );
+    let stem = path.file_stem().unwrap().to_string_lossy();
+    let copy = path.with_file_name(format!("{stem}.2.race"));
+    assert!(!copy.exists(), "a copy at {}", copy.display());
 
     let (passed, text) = run_test_process(
         &this_test(),

@@ -722,10 +722,23 @@ fn shrink_writes_a_new_file_beside_the_race_and_never_overwrites() {
         stdout.contains("after:  84 steps, 2 context switches, 1 preemption"),
         "{stdout}"
     );
-    let again = racecheck(&["shrink", path.to_str().unwrap()]);
-    assert!(String::from_utf8_lossy(&again.stdout).contains("lm.shrunk.2.race"));
-    let shrunk = RaceFile::load(&dir.path().join("lm.shrunk.race")).unwrap();
+    let shrunk_path = dir.path().join("lm.shrunk.race");
+    let shrunk = RaceFile::load(&shrunk_path).unwrap();
     assert_eq!(shrunk.outcome.kind(), OutcomeKind::Deadlock);
+    // Shrunk again, the same race: it is already saved, and no copy is added.
+    let again = racecheck(&["shrink", path.to_str().unwrap()]);
+    let again = String::from_utf8_lossy(&again.stdout).into_owned();
+    assert!(
+        again.contains("race file: ") && again.contains("lm.shrunk.race"),
+        "{again}"
+    );
+    assert!(!dir.path().join("lm.shrunk.2.race").exists(), "{again}");
+    // A file of that name holding something else (the user's edit) is never overwritten.
+    let edited = "# the user's notes\n";
+    std::fs::write(&shrunk_path, edited).unwrap();
+    let third = racecheck(&["shrink", path.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&third.stdout).contains("lm.shrunk.2.race"));
+    assert_eq!(std::fs::read_to_string(&shrunk_path).unwrap(), edited);
     // The user's file is untouched.
     assert_eq!(
         std::fs::read(&path).unwrap(),

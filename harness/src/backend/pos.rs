@@ -70,7 +70,7 @@ impl Priorities {
         if let Some(last) = runnable.last() {
             let last = usize::from(last.id());
             while self.prio.len() <= last {
-                self.prio.push((rng.next_u64() >> 1) | ALLOWED);
+                self.prio.push(redrawn(ALLOWED, rng));
             }
         }
         let Some((t, op)) = ran else { return };
@@ -115,7 +115,7 @@ impl Priorities {
     #[inline]
     pub(super) fn allow(&mut self, t: usize, allowed: bool) {
         if let Some(p) = self.prio.get_mut(t) {
-            *p = (*p & !ALLOWED) | (u64::from(allowed) << 63);
+            *p = (*p & !ALLOWED) | (ALLOWED * u64::from(allowed));
         }
     }
 

@@ -176,6 +176,13 @@ impl ReadsFromScheduler {
         };
         ReadsFrom { write, read }
     }
+
+    /// Thread `t` may run unless the pending constraints hold its next operation back.
+    #[inline]
+    fn reweigh(&mut self, t: usize) {
+        let held = self.run.held_back(t, self.ops.of(t));
+        self.priorities.allow(t, !held);
+    }
 }
 
 /// `sites` without repeats, in the order they first came.
@@ -230,17 +237,13 @@ impl Scheduler for ReadsFromScheduler {
         // set when the last one settled.
         if moved {
             for u in 0..self.priorities.len() {
-                let held = self.run.held_back(u, self.ops.of(u));
-                self.priorities.allow(u, !held);
+                self.reweigh(u);
             }
         } else if !self.run.holds.is_empty() {
             let stepped = ran.map_or(current.unwrap_or(0), |(t, _)| t);
-            for u in [Some(stepped), current.filter(|&c| c != stepped)]
-                .into_iter()
-                .flatten()
-            {
-                let held = self.run.held_back(u, self.ops.of(u));
-                self.priorities.allow(u, !held);
+            self.reweigh(stepped);
+            if let Some(c) = current.filter(|&c| c != stepped) {
+                self.reweigh(c);
             }
         }
         let picked = self.priorities.pick(runnable, &self.ops)?;
